@@ -20,10 +20,7 @@ class Clock {
   int64_t NowSeconds() const { return NowMicros() / 1'000'000; }
 
   // The process-wide real clock. Never null; lives for the whole program.
-  static const Clock* Real() {
-    static const RealClock clock;
-    return &clock;
-  }
+  static const Clock* Real();
 
  private:
   class RealClock;
@@ -37,6 +34,11 @@ class Clock::RealClock final : public Clock {
         .count();
   }
 };
+
+inline const Clock* Clock::Real() {
+  static const RealClock clock;
+  return &clock;
+}
 
 // A clock that moves only when told. For tests.
 class ManualClock final : public Clock {

@@ -21,16 +21,16 @@ class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
-    kNotFound,         // the thing asked for does not exist (or is not visible to the caller)
-    kInvalidArgument,  // the caller's input is wrong; the message says which part
-    kConflict,         // a uniqueness or state rule refused the write (HTTP 409)
-    kTooLarge,         // input over a documented size limit (HTTP 413)
-    kPermissionDenied, // the caller may not do this
-    kCorruption,       // stored bytes failed verification
-    kIOError,          // the OS or a library failed an I/O operation
-    kBusy,             // a lock or resource was held too long; retrying may succeed
-    kUnavailable,      // a component is closed, missing or disabled
-    kInternal,         // a broken invariant; a bug
+    kNotFound,          // the thing asked for does not exist (or is not visible to the caller)
+    kInvalidArgument,   // the caller's input is wrong; the message says which part
+    kConflict,          // a uniqueness or state rule refused the write (HTTP 409)
+    kTooLarge,          // input over a documented size limit (HTTP 413)
+    kPermissionDenied,  // the caller may not do this
+    kCorruption,        // stored bytes failed verification
+    kIOError,           // the OS or a library failed an I/O operation
+    kBusy,              // a lock or resource was held too long; retrying may succeed
+    kUnavailable,       // a component is closed, missing or disabled
+    kInternal,          // a broken invariant; a bug
   };
 
   Status() noexcept = default;
@@ -59,6 +59,15 @@ class [[nodiscard]] Status {
   bool IsCorruption() const noexcept { return code_ == Code::kCorruption; }
   const std::string& message() const noexcept { return message_; }
 
+  // The same error with "<context>: " in front of its message; OK stays OK.
+  Status WithContext(std::string_view context) const {
+    if (ok()) return *this;
+    std::string msg(context);
+    msg += ": ";
+    msg += message_;
+    return Status(code_, std::move(msg));
+  }
+
   // "invalid argument: limit 0 is out of range 1..100", or "ok".
   std::string ToString() const {
     if (ok()) return "ok";
@@ -70,17 +79,28 @@ class [[nodiscard]] Status {
 
   static std::string_view CodeName(Code code) noexcept {
     switch (code) {
-      case Code::kOk: return "ok";
-      case Code::kNotFound: return "not found";
-      case Code::kInvalidArgument: return "invalid argument";
-      case Code::kConflict: return "conflict";
-      case Code::kTooLarge: return "too large";
-      case Code::kPermissionDenied: return "permission denied";
-      case Code::kCorruption: return "corruption";
-      case Code::kIOError: return "io error";
-      case Code::kBusy: return "busy";
-      case Code::kUnavailable: return "unavailable";
-      case Code::kInternal: return "internal";
+      case Code::kOk:
+        return "ok";
+      case Code::kNotFound:
+        return "not found";
+      case Code::kInvalidArgument:
+        return "invalid argument";
+      case Code::kConflict:
+        return "conflict";
+      case Code::kTooLarge:
+        return "too large";
+      case Code::kPermissionDenied:
+        return "permission denied";
+      case Code::kCorruption:
+        return "corruption";
+      case Code::kIOError:
+        return "io error";
+      case Code::kBusy:
+        return "busy";
+      case Code::kUnavailable:
+        return "unavailable";
+      case Code::kInternal:
+        return "internal";
     }
     return "unknown";
   }
@@ -97,7 +117,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit on purpose
+  Result(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit on purpose
   Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {  // NOLINT
     assert(!std::get<1>(state_).ok() && "Result built from an OK status");
   }

@@ -1,0 +1,391 @@
+#include "commands.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+
+#include "data_dir.h"
+#include "folio/storage/document_store.h"
+#include "progress_bar.h"
+#include "query_args.h"
+#include "seed.h"
+
+namespace folio::app {
+namespace {
+
+using storage::DocumentStore;
+
+struct GlobalFlags {
+  std::string data_dir;
+  std::string db;
+  std::string tenant = "default";
+};
+
+struct DocumentFlags {
+  std::string data;
+  std::optional<std::string> slug, title, locale;
+  std::optional<int64_t> scheduled_at, expires_at;
+};
+
+struct QueryFlags {
+  std::string type, status = "published", locale = "default", sort = "updated_at", order = "desc",
+                    cursor;
+  std::vector<std::string> where, facets;
+  int limit = 20;
+  bool all = false;
+};
+
+class Cli {
+ public:
+  Cli(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
+
+  int Run(int argc, char** argv) {
+    CLI::App app{"folio: a caching query engine over a SQLite document store"};
+    app.require_subcommand(1);
+    app.add_option("--data-dir", flags_.data_dir,
+                   "data directory (default $FOLIO_DATA_DIR, else ./folio-data)");
+    app.add_option("--db", flags_.db, "SQLite file to serve (default <data-dir>/folio.sqlite)");
+    app.add_option("--tenant", flags_.tenant, "tenant of the documents (default 'default')");
+
+    app.add_subcommand("init", "create the data dir and database, apply migrations")
+        ->callback([this] { code_ = Init(); });
+
+    auto* migrate = app.add_subcommand("migrate", "apply pending migrations");
+    bool migrate_status = false;
+    migrate->add_flag("--status", migrate_status, "list migrations and whether they are applied");
+    migrate->callback([&, this] { code_ = Migrate(migrate_status); });
+
+    auto* types = app.add_subcommand("types", "register and list document types");
+    types->require_subcommand(1);
+    auto* types_add = types->add_subcommand("add", "register a type (or add fields to it)");
+    std::string type_id;
+    std::vector<std::string> fields, facets;
+    types_add->add_option("id", type_id, "type id, e.g. blog-post")->required();
+    types_add->add_option("--field", fields,
+                          "queryable field as name:kind (text, number, integer, boolean, date)");
+    types_add->add_option("--facet", facets, "multi-valued field indexed as facets, e.g. tags");
+    types_add->callback([&, this] { code_ = TypesAdd(type_id, fields, facets); });
+    types->add_subcommand("list", "list registered types")->callback([this] {
+      code_ = TypesList();
+    });
+
+    auto* seed = app.add_subcommand("seed", "write synthetic documents");
+    SeedOptions seed_options;
+    bool no_publish = false;
+    seed->add_option("-n,--count", seed_options.count, "documents to write")->capture_default_str();
+    seed->add_option("-k,--types", seed_options.types, "number of types")->capture_default_str();
+    seed->add_option("--body-bytes", seed_options.body_bytes, "size of each body text")
+        ->capture_default_str();
+    seed->add_option("--seed", seed_options.seed, "random seed")->capture_default_str();
+    seed->add_flag("--no-publish", no_publish, "leave the documents as drafts");
+    seed->callback([&, this] {
+      seed_options.publish = !no_publish;
+      code_ = Seed(seed_options);
+    });
+
+    DocumentFlags doc;
+    std::string put_type, root;
+    auto add_doc_flags = [&doc](CLI::App* cmd) {
+      cmd->add_option("--data", doc.data, "JSON object, @file, or - for stdin")->required();
+      cmd->add_option("--slug", doc.slug);
+      cmd->add_option("--title", doc.title);
+      cmd->add_option("--scheduled-at", doc.scheduled_at, "publish window start, Unix seconds");
+      cmd->add_option("--expires-at", doc.expires_at, "publish window end, Unix seconds");
+    };
+    auto* put =
+        app.add_subcommand("put", "create a document (no ROOT) or write a new version of ROOT");
+    put->add_option("root", root, "root id of the document to replace");
+    put->add_option("--type", put_type, "type of a new document");
+    put->add_option("--locale", doc.locale, "locale of a new document");
+    add_doc_flags(put);
+    put->callback([&, this] { code_ = Put(root, put_type, doc, /*merge=*/false); });
+    auto* patch = app.add_subcommand("patch", "merge keys over ROOT's current draft (RFC 7396)");
+    patch->add_option("root", root)->required();
+    add_doc_flags(patch);
+    patch->callback([&, this] { code_ = Put(root, "", doc, /*merge=*/true); });
+
+    for (auto [name, action] : {std::pair{"publish", storage::LifecycleAction::kPublish},
+                                std::pair{"unpublish", storage::LifecycleAction::kUnpublish},
+                                std::pair{"delete", storage::LifecycleAction::kDelete},
+                                std::pair{"restore", storage::LifecycleAction::kRestore}}) {
+      auto* cmd = app.add_subcommand(name, std::string(name) + " a document");
+      cmd->add_option("root", root)->required();
+      cmd->callback([&, this, action = action] { code_ = Lifecycle(root, action); });
+    }
+
+    auto* get = app.add_subcommand("get", "print one document");
+    std::string get_status = "published";
+    get->add_option("root", root)->required();
+    get->add_option("--status", get_status, "published or draft")->capture_default_str();
+    get->callback([&, this] { code_ = Get(root, get_status); });
+
+    QueryFlags query;
+    auto* q = app.add_subcommand("query", "print a page of a listing (or every page with --all)");
+    AddQueryFlags(q, query);
+    q->callback([&, this] { code_ = Query(query); });
+
+    auto* demo = app.add_subcommand(
+        "demo", "seed demo documents into a new data dir and walk a listing page by page");
+    int64_t demo_count = 200;
+    demo->add_option("-n,--count", demo_count, "documents to seed when the store is empty")
+        ->capture_default_str();
+    demo->callback([&, this] { code_ = Demo(demo_count); });
+
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      return app.exit(e, out_, err_) == 0 ? 0 : 2;
+    }
+    return code_;
+  }
+
+ private:
+  static void AddQueryFlags(CLI::App* q, QueryFlags& f) {
+    q->add_option("--type", f.type, "document type")->required();
+    q->add_option("--status", f.status, "published or draft")->capture_default_str();
+    q->add_option("--locale", f.locale)->capture_default_str();
+    q->add_option("--where", f.where,
+                  "filter field:op:value (eq ne lt lte gt gte in, in takes a|b|c) or field=value");
+    q->add_option("--facet", f.facets, "facet filter field=value, e.g. tags=news");
+    q->add_option("--sort", f.sort, "updated_at, created_at or a registered field")
+        ->capture_default_str();
+    q->add_option("--order", f.order, "desc or asc")->capture_default_str();
+    q->add_option("--limit", f.limit, "documents per page, 1..100")->capture_default_str();
+    q->add_option("--cursor", f.cursor, "next_cursor of the previous page");
+    q->add_flag("--all", f.all, "walk every page");
+  }
+
+  int Fail(const Status& s) {
+    err_ << "folio: " << s.ToString() << "\n";
+    return s.IsInvalidArgument() ? 2 : 1;
+  }
+
+  std::unique_ptr<DocumentStore> OpenStore(bool create) {
+    DataDir dir = ResolveDataDir(flags_.data_dir, flags_.db);
+    if (create) {
+      Status s = dir.Ensure();
+      if (!s.ok()) {
+        Fail(s);
+        return nullptr;
+      }
+    }
+    storage::StoreOptions options;
+    options.path = dir.db_path;
+    options.create_if_missing = create;
+    auto store = DocumentStore::Open(options);
+    if (!store.ok()) {
+      Fail(store.status().IsNotFound()
+               ? Status::NotFound("no database at '" + dir.db_path + "': run 'folio init' first")
+               : store.status());
+      return nullptr;
+    }
+    return std::move(*store);
+  }
+
+  int Init() {
+    auto store = OpenStore(/*create=*/true);
+    if (!store) return 1;
+    out_ << "folio: database ready at " << store->options().path << "\n";
+    return 0;
+  }
+
+  int Migrate(bool status_only) {
+    auto store = OpenStore(/*create=*/!status_only);
+    if (!store) return 1;
+    auto list = store->MigrationStatus();
+    if (!list.ok()) return Fail(list.status());
+    for (const auto& m : *list) {
+      out_ << (m.applied ? "applied  " : "pending  ") << m.filename << "  " << m.checksum
+           << (m.applied ? "  " + m.applied_at : "")
+           << (m.checksum_matches ? "" : "  CHECKSUM CHANGED") << "\n";
+    }
+    return 0;
+  }
+
+  int TypesAdd(const std::string& id, const std::vector<std::string>& fields,
+               const std::vector<std::string>& facets) {
+    storage::TypeDefinition def;
+    def.id = id;
+    for (const auto& f : fields) {
+      size_t colon = f.find(':');
+      std::string name = f.substr(0, colon);
+      std::string kind_name = colon == std::string::npos ? "text" : f.substr(colon + 1);
+      auto kind = storage::ParseFieldKind(kind_name);
+      if (!kind) {
+        return Fail(Status::InvalidArgument("--field '" + f + "': kind '" + kind_name +
+                                            "' is not text, number, integer, boolean or date"));
+      }
+      def.fields[name] = *kind;
+    }
+    def.facets = facets;
+    auto store = OpenStore(/*create=*/true);
+    if (!store) return 1;
+    auto registered = store->RegisterType(def);
+    if (!registered.ok()) return Fail(registered.status());
+    out_ << TypeJson(*registered).dump() << "\n";
+    return 0;
+  }
+
+  int TypesList() {
+    auto store = OpenStore(/*create=*/false);
+    if (!store) return 1;
+    for (const auto& t : store->ListTypes())
+      out_ << TypeJson(t).dump() << "\n";
+    return 0;
+  }
+
+  static nlohmann::json TypeJson(const storage::TypeDefinition& t) {
+    nlohmann::json fields = nlohmann::json::object();
+    for (const auto& [name, kind] : t.fields)
+      fields[name] = storage::FieldKindName(kind);
+    return {
+        {"id", t.id}, {"display_name", t.display_name}, {"fields", fields}, {"facets", t.facets}};
+  }
+
+  int Seed(SeedOptions options) {
+    auto store = OpenStore(/*create=*/true);
+    if (!store) return 1;
+    options.tenant = flags_.tenant;
+    ProgressBar bar("seeding", options.count);
+    options.on_progress = [&bar](int64_t done) { bar.Update(done); };
+    auto written = SeedDocuments(*store, options);
+    if (!written.ok()) return Fail(written.status());
+    return 0;
+  }
+
+  Result<std::string> ReadData(const std::string& arg) {
+    if (arg == "-") {
+      return std::string(std::istreambuf_iterator<char>(std::cin), {});
+    }
+    if (!arg.empty() && arg[0] == '@') {
+      std::ifstream in(arg.substr(1), std::ios::binary);
+      if (!in) return Status::IOError("cannot read '" + arg.substr(1) + "'");
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    return arg;
+  }
+
+  int PrintWrite(const Result<storage::WriteResult>& r) {
+    if (!r.ok()) return Fail(r.status());
+    out_ << "{\"data\":" << r->document.ToJson() << "}\n";
+    return 0;
+  }
+
+  int Put(const std::string& root, const std::string& type, const DocumentFlags& doc, bool merge) {
+    auto data = ReadData(doc.data);
+    if (!data.ok()) return Fail(data.status());
+    storage::DocumentFields fields{doc.slug,         doc.title,      doc.locale,
+                                   doc.scheduled_at, doc.expires_at, std::nullopt};
+    auto store = OpenStore(/*create=*/false);
+    if (!store) return 1;
+    if (root.empty()) {
+      if (type.empty()) return Fail(Status::InvalidArgument("put without ROOT needs --type"));
+      return PrintWrite(store->Create({flags_.tenant, type, *data, fields}));
+    }
+    if (!type.empty()) {
+      return Fail(Status::InvalidArgument("--type is for new documents; ROOT keeps its type"));
+    }
+    if (merge) return PrintWrite(store->Patch({flags_.tenant, root, *data, fields}));
+    return PrintWrite(store->Update({flags_.tenant, root, *data, fields}));
+  }
+
+  int Lifecycle(const std::string& root, storage::LifecycleAction action) {
+    auto store = OpenStore(/*create=*/false);
+    if (!store) return 1;
+    return PrintWrite(store->Apply({flags_.tenant, root, action}));
+  }
+
+  int Get(const std::string& root, const std::string& status) {
+    storage::Query axis;
+    Status s = ParseStatus(status, axis);
+    if (!s.ok()) return Fail(s);
+    auto store = OpenStore(/*create=*/false);
+    if (!store) return 1;
+    auto doc = store->Get(flags_.tenant, root, axis.axis);
+    if (!doc.ok()) return Fail(doc.status());
+    out_ << "{\"data\":" << doc->ToJson() << "}\n";
+    return 0;
+  }
+
+  Result<storage::Query> BuildQuery(const QueryFlags& f) {
+    storage::Query q;
+    q.tenant = flags_.tenant;
+    q.type = f.type;
+    q.locale = f.locale;
+    q.sort = f.sort;
+    q.limit = f.limit;
+    q.cursor = f.cursor;
+    FOLIO_RETURN_IF_ERROR(ParseStatus(f.status, q));
+    FOLIO_RETURN_IF_ERROR(ParseOrder(f.order, q));
+    for (const auto& w : f.where)
+      FOLIO_RETURN_IF_ERROR(ParseWhere(w, q));
+    for (const auto& w : f.facets)
+      FOLIO_RETURN_IF_ERROR(ParseFacet(w, q));
+    return q;
+  }
+
+  // Prints pages as {"data":[…],"meta":{"count":n,"next_cursor":…}}, one per line.
+  int WalkPages(DocumentStore& store, storage::Query q, bool all) {
+    for (int page_no = 1;; ++page_no) {
+      auto page = store.List(q);
+      if (!page.ok()) return Fail(page.status());
+      out_ << "{\"data\":" << page->documents_json << ",\"meta\":{\"page\":" << page_no
+           << ",\"count\":" << page->count << ",\"next_cursor\":"
+           << (page->next_cursor ? nlohmann::json(*page->next_cursor).dump() : "null") << "}}\n";
+      if (!all || !page->next_cursor) return 0;
+      q.cursor = *page->next_cursor;
+    }
+  }
+
+  int Query(const QueryFlags& f) {
+    auto q = BuildQuery(f);
+    if (!q.ok()) return Fail(q.status());
+    auto store = OpenStore(/*create=*/false);
+    if (!store) return 1;
+    return WalkPages(*store, *q, f.all);
+  }
+
+  int Demo(int64_t count) {
+    auto store = OpenStore(/*create=*/true);
+    if (!store) return 1;
+    const std::string type = SeedTypeIds(1).front();
+    storage::Query q;
+    q.tenant = flags_.tenant;
+    q.type = type;
+    q.limit = 1;
+    auto probe = store->ListTypes().empty() ? Result<storage::Page>(Status::NotFound("empty"))
+                                            : store->List(q);
+    if (!probe.ok() || probe->count == 0) {
+      SeedOptions options;
+      options.count = count;
+      options.tenant = flags_.tenant;
+      options.body_bytes = 120;
+      ProgressBar bar("seeding demo documents", count);
+      options.on_progress = [&bar](int64_t done) { bar.Update(done); };
+      auto written = SeedDocuments(*store, options);
+      if (!written.ok()) return Fail(written.status());
+    }
+    err_ << "folio: walking the published '" << type << "' listing of " << store->options().path
+         << ", 10 per page\n";
+    q.limit = 10;
+    return WalkPages(*store, q, /*all=*/true);
+  }
+
+  GlobalFlags flags_;
+  std::ostream& out_;
+  std::ostream& err_;
+  int code_ = 0;
+};
+
+}  // namespace
+
+int RunFolio(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  return Cli(out, err).Run(argc, argv);
+}
+
+}  // namespace folio::app

@@ -1,0 +1,73 @@
+#include "query_args.h"
+
+namespace folio::app {
+
+Status ParseWhere(const std::string& item, storage::Query& query) {
+  storage::FieldFilter filter;
+  std::string value;
+  size_t first = item.find(':');
+  size_t eq = item.find('=');
+  if (eq != std::string::npos && (first == std::string::npos || eq < first)) {
+    filter.field = item.substr(0, eq);
+    filter.op = storage::FilterOp::kEq;
+    value = item.substr(eq + 1);
+  } else {
+    size_t second = first == std::string::npos ? first : item.find(':', first + 1);
+    if (second == std::string::npos) {
+      return Status::InvalidArgument("--where '" + item + "' is not field:op:value or field=value");
+    }
+    filter.field = item.substr(0, first);
+    auto op = storage::ParseFilterOp(item.substr(first + 1, second - first - 1));
+    if (!op) {
+      return Status::InvalidArgument("--where '" + item +
+                                     "': operator must be one of eq ne lt lte gt gte in");
+    }
+    filter.op = *op;
+    value = item.substr(second + 1);
+  }
+  if (filter.field.empty()) return Status::InvalidArgument("--where '" + item + "' has no field");
+  if (filter.op == storage::FilterOp::kIn) {
+    size_t start = 0;
+    for (;;) {
+      size_t bar = value.find('|', start);
+      filter.values.emplace_back(value.substr(start, bar - start));
+      if (bar == std::string::npos) break;
+      start = bar + 1;
+    }
+  } else {
+    filter.values.emplace_back(value);
+  }
+  query.filters.push_back(std::move(filter));
+  return Status::Ok();
+}
+
+Status ParseFacet(const std::string& item, storage::Query& query) {
+  size_t eq = item.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return Status::InvalidArgument("--facet '" + item + "' is not field=value");
+  }
+  query.facets.push_back({item.substr(0, eq), item.substr(eq + 1)});
+  return Status::Ok();
+}
+
+Status ParseStatus(const std::string& status, storage::Query& query) {
+  if (status.empty() || status == "published")
+    query.axis = storage::Axis::kPublished;
+  else if (status == "draft")
+    query.axis = storage::Axis::kDraft;
+  else
+    return Status::InvalidArgument("status '" + status + "' is not published or draft");
+  return Status::Ok();
+}
+
+Status ParseOrder(const std::string& order, storage::Query& query) {
+  if (order.empty() || order == "desc")
+    query.order = storage::SortOrder::kDesc;
+  else if (order == "asc")
+    query.order = storage::SortOrder::kAsc;
+  else
+    return Status::InvalidArgument("order '" + order + "' is not asc or desc");
+  return Status::Ok();
+}
+
+}  // namespace folio::app

@@ -1,0 +1,19 @@
+// Parsing the listing flags the CLI and the HTTP service share into a storage::Query.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "folio/base/status.h"
+#include "folio/storage/types.h"
+
+namespace folio::app {
+
+// `where` items are "field:op:value" (op one of eq ne lt lte gt gte in; `in` takes values
+// separated by '|'), or "field=value" for eq. `facets` items are "field=value".
+Status ParseWhere(const std::string& item, storage::Query& query);
+Status ParseFacet(const std::string& item, storage::Query& query);
+Status ParseStatus(const std::string& status, storage::Query& query);
+Status ParseOrder(const std::string& order, storage::Query& query);
+
+}  // namespace folio::app

@@ -1,0 +1,84 @@
+// DocumentStore::Impl: the connections, the type registry and the cursor secret, shared by the
+// .cc files that implement the store (document_store, type_registry, document_writes,
+// document_reads).
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "detail/sqlite.h"
+#include "folio/storage/document_store.h"
+
+namespace folio::storage {
+
+// A registered type with the SQL column each queryable field lives in.
+struct TypeInfo {
+  TypeDefinition definition;
+  std::map<std::string, std::string> columns;  // field → q_<type>_<field>
+
+  bool HasFacet(const std::string& name) const;
+};
+
+class DocumentStore::Impl {
+ public:
+  // A read connection borrowed from the pool; returned when destroyed.
+  class ReadLease {
+   public:
+    ReadLease(Impl* impl, std::unique_ptr<detail::Connection> conn)
+        : impl_(impl), conn_(std::move(conn)) {}
+    ~ReadLease();
+    ReadLease(ReadLease&&) = default;
+    detail::Connection& operator*() { return *conn_; }
+    detail::Connection* operator->() { return conn_.get(); }
+
+   private:
+    Impl* impl_;
+    std::unique_ptr<detail::Connection> conn_;
+  };
+
+  explicit Impl(StoreOptions opts) : options(std::move(opts)) {}
+
+  ReadLease AcquireReader();
+
+  // The registered type `id`; reloads the registry from the database once when it is not
+  // known (another process may have registered it).
+  Result<std::shared_ptr<const TypeInfo>> FindType(const std::string& id);
+  Status ReloadTypes(detail::Connection& conn);
+  // Adds the generated columns and indexes of `type` that the schema lacks. Idempotent.
+  // REQUIRES: called on the write connection inside a write transaction.
+  static Status EnsureTypeColumns(detail::Connection& conn, const TypeInfo& type);
+
+  const StoreOptions options;
+  std::string cursor_secret;
+
+  std::mutex write_mu;  // serializes use of `writer`
+  std::unique_ptr<detail::Connection> writer;
+
+  std::mutex pool_mu;
+  std::condition_variable pool_cv;
+  std::vector<std::unique_ptr<detail::Connection>> idle_readers;
+
+  mutable std::shared_mutex types_mu;
+  std::map<std::string, std::shared_ptr<const TypeInfo>> types;
+};
+
+// Builds TypeInfo (with column names) from a definition. Validates names.
+Result<TypeInfo> MakeTypeInfo(const TypeDefinition& definition);
+
+// Columns read for every page row and Get, in this order; see ReadDocumentRow.
+extern const char* const kDocumentColumns;
+Document ReadDocumentRow(const detail::Statement& stmt, int first_col);
+
+// The SQL that restricts rows of `d` to those the principal bound at ?user, ?roles, ?groups
+// (numbered parameters `user_param`, `roles_param` = JSON array, `groups_param` = JSON array)
+// may read.
+std::string ReadPermissionClause(int user_param, int roles_param, int groups_param);
+void BindPrincipal(detail::Statement& stmt, const Principal& p, int user_param, int roles_param,
+                   int groups_param);
+
+}  // namespace folio::storage

@@ -1,0 +1,235 @@
+// Reads: keyset pages, single documents, schedule boundaries, query plans.
+#include <nlohmann/json.hpp>
+
+#include "detail/json_text.h"
+#include "detail/listing.h"
+#include "detail/store_impl.h"
+
+namespace folio::storage {
+namespace {
+
+using detail::AppendJsonInt;
+using detail::AppendJsonOptionalInt;
+using detail::AppendJsonString;
+
+// A document's page fields, borrowed from wherever they live (a Document, or a SQLite row).
+struct DocumentView {
+  std::string_view id, root_id, type, tenant, locale, status, data;
+  int64_t version, created_at, updated_at;
+  std::optional<int64_t> published_at;
+
+  void AppendJson(std::string& out) const {
+    out += "{\"id\":";
+    AppendJsonString(out, id);
+    out += ",\"root_id\":";
+    AppendJsonString(out, root_id);
+    out += ",\"version\":";
+    AppendJsonInt(out, version);
+    out += ",\"type\":";
+    AppendJsonString(out, type);
+    out += ",\"tenant\":";
+    AppendJsonString(out, tenant);
+    out += ",\"locale\":";
+    AppendJsonString(out, locale);
+    out += ",\"status\":";
+    AppendJsonString(out, status);
+    out += ",\"data\":";
+    out += data;  // stored text is a valid JSON object (checked on write and by the schema)
+    out += ",\"created_at\":";
+    AppendJsonInt(out, created_at);
+    out += ",\"updated_at\":";
+    AppendJsonInt(out, updated_at);
+    out += ",\"published_at\":";
+    AppendJsonOptionalInt(out, published_at);
+    out += '}';
+  }
+};
+
+DocumentView ViewRow(const detail::Statement& s) {
+  return DocumentView{s.ColumnText(0), s.ColumnText(1), s.ColumnText(3),        s.ColumnText(4),
+                      s.ColumnText(5), s.ColumnText(6), s.ColumnText(9),        s.ColumnInt(2),
+                      s.ColumnInt(12), s.ColumnInt(13), s.ColumnOptionalInt(14)};
+}
+
+constexpr int kSortValueColumn = 18;
+
+Status BindAll(detail::Statement& stmt, const std::vector<detail::SqlValue>& binds) {
+  for (size_t i = 0; i < binds.size(); ++i) {
+    detail::BindSqlValue(stmt, static_cast<int>(i) + 1, binds[i]);
+  }
+  return Status::Ok();
+}
+
+// Resolves the type, verifies the cursor, and builds the listing's SQL.
+Result<detail::ListingSql> PlanListing(DocumentStore::Impl& impl, const Query& query,
+                                       const std::string& query_key) {
+  auto type = impl.FindType(query.type);
+  if (!type.ok()) return type.status();
+  std::optional<detail::KeysetPosition> after;
+  if (!query.cursor.empty()) {
+    auto pos = detail::DecodeCursor(impl.cursor_secret, query_key, query.cursor);
+    if (!pos.ok()) return pos.status();
+    after = std::move(*pos);
+  }
+  return detail::BuildListingSql(query, **type, after, impl.options.clock->NowSeconds());
+}
+
+}  // namespace
+
+const char* const kDocumentColumns =
+    "d.id, d.root_id, d.version_number, d.type_id, d.tenant_id, d.locale, d.status, "
+    "d.is_current_draft, d.is_published, d.data, d.slug, d.title, d.created_at, d.updated_at, "
+    "d.published_at, d.scheduled_at, d.expires_at, d.deleted_at";
+
+Document ReadDocumentRow(const detail::Statement& s, int c) {
+  Document d;
+  d.id = s.ColumnText(c + 0);
+  d.root_id = s.ColumnText(c + 1);
+  d.version = s.ColumnInt(c + 2);
+  d.type = s.ColumnText(c + 3);
+  d.tenant = s.ColumnText(c + 4);
+  d.locale = s.ColumnText(c + 5);
+  d.status = s.ColumnText(c + 6);
+  d.is_current_draft = s.ColumnInt(c + 7) != 0;
+  d.is_published = s.ColumnInt(c + 8) != 0;
+  d.data = s.ColumnText(c + 9);
+  if (!s.ColumnIsNull(c + 10)) d.slug = std::string(s.ColumnText(c + 10));
+  if (!s.ColumnIsNull(c + 11)) d.title = std::string(s.ColumnText(c + 11));
+  d.created_at = s.ColumnInt(c + 12);
+  d.updated_at = s.ColumnInt(c + 13);
+  d.published_at = s.ColumnOptionalInt(c + 14);
+  d.scheduled_at = s.ColumnOptionalInt(c + 15);
+  d.expires_at = s.ColumnOptionalInt(c + 16);
+  d.deleted_at = s.ColumnOptionalInt(c + 17);
+  return d;
+}
+
+std::string Document::ToJson() const {
+  std::string out;
+  out.reserve(data.size() + 256);
+  DocumentView{id,   root_id, type,       tenant,     locale,      status,
+               data, version, created_at, updated_at, published_at}
+      .AppendJson(out);
+  return out;
+}
+
+std::string ReadPermissionClause(int user_param, int roles_param, int groups_param) {
+  const std::string rules =
+      "SELECT 1 FROM document_permissions p WHERE p.tenant_id = d.tenant_id AND p.root_id = "
+      "d.root_id AND p.permission = 'read'";
+  const std::string match =
+      "(p.principal_type = 'public' OR (p.principal_type = 'user' AND p.principal_id = ?" +
+      std::to_string(user_param) +
+      ") OR (p.principal_type = 'role' AND p.principal_id IN (SELECT value FROM json_each(?" +
+      std::to_string(roles_param) +
+      "))) OR (p.principal_type = 'group' AND p.principal_id IN (SELECT value FROM json_each(?" +
+      std::to_string(groups_param) + "))))";
+  // No read rules: readable by whoever may read the listing. Otherwise an allow must match
+  // and no deny may (deny wins).
+  return "(NOT EXISTS (" + rules + ") OR (EXISTS (" + rules + " AND p.effect = 'allow' AND " +
+         match + ") AND NOT EXISTS (" + rules + " AND p.effect = 'deny' AND " + match + ")))";
+}
+
+void BindPrincipal(detail::Statement& stmt, const Principal& p, int user_param, int roles_param,
+                   int groups_param) {
+  stmt.BindOptionalText(user_param, p.user_id);
+  stmt.BindText(roles_param, nlohmann::json(p.roles).dump());
+  stmt.BindText(groups_param, nlohmann::json(p.groups).dump());
+}
+
+Result<Page> DocumentStore::List(const Query& query) {
+  const std::string query_key = query.CanonicalKey();
+  auto sql = PlanListing(*impl_, query, query_key);
+  if (!sql.ok()) return sql.status();
+
+  Impl::ReadLease reader = impl_->AcquireReader();
+  auto stmt = reader->Prepare(sql->sql);
+  if (!stmt.ok()) return stmt.status();
+  FOLIO_RETURN_IF_ERROR(BindAll(*stmt, sql->binds));
+
+  Page page;
+  page.documents_json.reserve(static_cast<size_t>(query.limit) * 1024);
+  page.documents_json.push_back('[');
+  detail::KeysetPosition last;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (page.count == query.limit) {  // the extra row: another page follows
+      page.next_cursor = detail::EncodeCursor(impl_->cursor_secret, query_key, last);
+      break;
+    }
+    if (page.count > 0) page.documents_json.push_back(',');
+    ViewRow(*stmt).AppendJson(page.documents_json);
+    ++page.count;
+    last.id = stmt->ColumnText(0);
+    last.sort_value = detail::ReadSqlValue(*stmt, kSortValueColumn);
+  }
+  page.documents_json.push_back(']');
+  return page;
+}
+
+Result<Document> DocumentStore::Get(const std::string& tenant, const std::string& root_id,
+                                    Axis axis, const Principal& principal) {
+  std::string sql = std::string("SELECT ") + kDocumentColumns +
+                    " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
+                    "d.deleted_at IS NULL AND ";
+  sql += axis == Axis::kPublished
+             ? "d.is_published = 1 AND (d.scheduled_at IS NULL OR d.scheduled_at <= ?3) AND "
+               "(d.expires_at IS NULL OR d.expires_at > ?3)"
+             : "d.is_current_draft = 1";  // ?3 (now) goes unused
+  sql += " AND " + ReadPermissionClause(4, 5, 6);
+
+  Impl::ReadLease reader = impl_->AcquireReader();
+  auto stmt = reader->Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, root_id);
+  stmt->BindInt(3, impl_->options.clock->NowSeconds());
+  BindPrincipal(*stmt, principal, 4, 5, 6);
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    return Status::NotFound(std::string(axis == Axis::kPublished ? "published" : "draft") +
+                            " document '" + root_id + "' not found in tenant '" + tenant + "'");
+  }
+  return ReadDocumentRow(*stmt, 0);
+}
+
+Result<std::optional<int64_t>> DocumentStore::NextScheduleBoundary(const std::string& tenant,
+                                                                   const std::string& type,
+                                                                   int64_t after_seconds) {
+  Impl::ReadLease reader = impl_->AcquireReader();
+  auto stmt = reader->Prepare(
+      "SELECT min(b) FROM ("
+      "SELECT min(scheduled_at) AS b FROM documents WHERE tenant_id = ?1 AND type_id = ?2 AND "
+      "is_published = 1 AND scheduled_at IS NOT NULL AND scheduled_at > ?3 "
+      "UNION ALL SELECT min(expires_at) FROM documents WHERE tenant_id = ?1 AND type_id = ?2 AND "
+      "is_published = 1 AND expires_at IS NOT NULL AND expires_at > ?3)");
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, type);
+  stmt->BindInt(3, after_seconds);
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return stmt->ColumnOptionalInt(0);
+}
+
+Result<std::vector<std::string>> DocumentStore::ExplainList(const Query& query) {
+  auto sql = PlanListing(*impl_, query, query.CanonicalKey());
+  if (!sql.ok()) return sql.status();
+  Impl::ReadLease reader = impl_->AcquireReader();
+  auto stmt = reader->Prepare("EXPLAIN QUERY PLAN " + sql->sql);
+  if (!stmt.ok()) return stmt.status();
+  FOLIO_RETURN_IF_ERROR(BindAll(*stmt, sql->binds));
+  std::vector<std::string> lines;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    lines.emplace_back(stmt->ColumnText(3));
+  }
+  return lines;
+}
+
+}  // namespace folio::storage

@@ -1,0 +1,500 @@
+// Writes: create, update, patch, publish, unpublish, delete, restore, batches, permissions.
+// Each runs in one transaction on the write connection; a failed write changes nothing.
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "detail/store_impl.h"
+#include "detail/uuid.h"
+
+namespace folio::storage {
+namespace {
+
+using detail::Connection;
+using nlohmann::json;
+
+// Parses and checks a document's data; returns its compact text (what is stored).
+Result<std::string> NormalizeData(const std::string& text) {
+  if (text.size() > kMaxDataBytes) {
+    return Status::TooLarge("data is " + std::to_string(text.size()) + " bytes; the limit is " +
+                            std::to_string(kMaxDataBytes) + " (1 MiB)");
+  }
+  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return Status::InvalidArgument("data is not valid JSON");
+  if (!parsed.is_object()) {
+    return Status::InvalidArgument(std::string("data must be a JSON object, not ") +
+                                   parsed.type_name());
+  }
+  std::string compact;
+  try {
+    compact = parsed.dump();
+  } catch (const json::exception& e) {  // invalid UTF-8 in a string
+    return Status::InvalidArgument(std::string("data is not valid UTF-8 JSON: ") + e.what());
+  }
+  if (compact.size() > kMaxDataBytes) {
+    return Status::TooLarge("data is over the 1 MiB limit");
+  }
+  return compact;
+}
+
+Status ValidateWindow(const DocumentFields& f) {
+  if (f.scheduled_at && f.expires_at && *f.expires_at <= *f.scheduled_at) {
+    return Status::InvalidArgument("expires_at must be after scheduled_at");
+  }
+  return Status::Ok();
+}
+
+// Turns a constraint failure into a message a user can act on.
+Status ExplainConstraint(Status s, const std::optional<std::string>& slug) {
+  if (!s.IsConflict()) return s;
+  if (s.message().find("documents.slug") != std::string::npos) {
+    return Status::Conflict("slug '" + slug.value_or("") +
+                            "' is already used by another document of this type, tenant and "
+                            "locale");
+  }
+  return s;
+}
+
+class Writer {
+ public:
+  Writer(DocumentStore::Impl& impl, Connection& conn)
+      : impl_(impl), conn_(conn), now_(impl.options.clock->NowSeconds()) {}
+
+  Result<WriteResult> Run(const WriteOp& op) {
+    return std::visit([this](const auto& o) { return Do(o); }, op);
+  }
+
+ private:
+  Result<WriteResult> Do(const CreateOp& op) {
+    if (op.tenant.empty()) return Status::InvalidArgument("tenant is empty");
+    auto type = impl_.FindType(op.type);
+    if (!type.ok()) return type.status();
+    auto data = NormalizeData(op.data);
+    if (!data.ok()) return data.status();
+    FOLIO_RETURN_IF_ERROR(ValidateWindow(op.fields));
+    std::string id = detail::NewUuidV7(impl_.options.clock->NowMicros() / 1000);
+    auto stmt = conn_.Prepare(
+        "INSERT INTO documents(id, root_id, type_id, version_number, is_current_draft, "
+        "is_published, status, slug, title, scheduled_at, expires_at, tenant_id, locale, data, "
+        "created_by, updated_by, owner_id, created_at, updated_at) "
+        "VALUES (?1, ?1, ?2, 1, 1, 0, 'draft', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11, "
+        "?11)");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, id);
+    stmt->BindText(2, op.type);
+    stmt->BindOptionalText(3, op.fields.slug);
+    stmt->BindOptionalText(4, op.fields.title);
+    stmt->BindOptionalInt(5, op.fields.scheduled_at);
+    stmt->BindOptionalInt(6, op.fields.expires_at);
+    stmt->BindText(7, op.tenant);
+    stmt->BindText(8, op.fields.locale.value_or("default"));
+    stmt->BindText(9, *data);
+    stmt->BindOptionalText(10, op.fields.actor);
+    stmt->BindInt(11, now_);
+    FOLIO_RETURN_IF_ERROR(ExplainConstraint(stmt->Run(), op.fields.slug));
+    FOLIO_RETURN_IF_ERROR(WriteFacets(id, id, op.tenant, **type, *data));
+    return Finish(op.tenant, id, /*published=*/false, true);
+  }
+
+  Result<WriteResult> Do(const UpdateOp& op) {
+    return NewVersion(op.tenant, op.root_id, op.data, op.fields, false);
+  }
+  Result<WriteResult> Do(const PatchOp& op) {
+    return NewVersion(op.tenant, op.root_id, op.data, op.fields, true);
+  }
+
+  Result<WriteResult> Do(const LifecycleOp& op) {
+    switch (op.action) {
+      case LifecycleAction::kPublish:
+        return Publish(op.tenant, op.root_id);
+      case LifecycleAction::kUnpublish:
+        return Unpublish(op.tenant, op.root_id);
+      case LifecycleAction::kDelete:
+        return SetDeleted(op.tenant, op.root_id, true);
+      case LifecycleAction::kRestore:
+        return SetDeleted(op.tenant, op.root_id, false);
+    }
+    return Status::InvalidArgument("unknown lifecycle action");
+  }
+
+  // The current draft of a live (undeleted) document of `tenant`.
+  Result<Document> CurrentDraft(const std::string& tenant, const std::string& root_id,
+                                const char* action) {
+    auto stmt = conn_.Prepare(std::string("SELECT ") + kDocumentColumns +
+                              " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
+                              "d.is_current_draft = 1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, tenant);
+    stmt->BindText(2, root_id);
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return Status::NotFound(std::string(action) + ": document '" + root_id +
+                              "' not found in tenant '" + tenant + "'");
+    }
+    Document d = ReadDocumentRow(*stmt, 0);
+    if (d.deleted_at) {
+      return Status::NotFound(std::string(action) + ": document '" + root_id +
+                              "' is deleted; restore it first");
+    }
+    return d;
+  }
+
+  Result<WriteResult> NewVersion(const std::string& tenant, const std::string& root_id,
+                                 const std::string& data_text, const DocumentFields& fields,
+                                 bool merge) {
+    if (fields.locale) {
+      return Status::InvalidArgument("locale is set when a document is created; it cannot change");
+    }
+    auto current = CurrentDraft(tenant, root_id, merge ? "patch" : "update");
+    if (!current.ok()) return current.status();
+    auto type = impl_.FindType(current->type);
+    if (!type.ok()) return type.status();
+    std::string merged_text;
+    const std::string* text = &data_text;
+    if (merge) {
+      if (data_text.size() > kMaxDataBytes) {
+        return Status::TooLarge("patch is over the 1 MiB limit");
+      }
+      json patch = json::parse(data_text, nullptr, false);
+      if (patch.is_discarded()) return Status::InvalidArgument("patch data is not valid JSON");
+      if (!patch.is_object()) return Status::InvalidArgument("patch data must be a JSON object");
+      json base = json::parse(current->data, nullptr, false);
+      if (base.is_discarded())
+        return Status::Corruption("stored data of '" + root_id + "' is not JSON");
+      base.merge_patch(patch);
+      try {
+        merged_text = base.dump();
+      } catch (const json::exception& e) {
+        return Status::InvalidArgument(std::string("patch is not valid UTF-8 JSON: ") + e.what());
+      }
+      text = &merged_text;
+    }
+    auto data = NormalizeData(*text);
+    if (!data.ok()) return data.status();
+    DocumentFields window = fields;
+    if (!window.scheduled_at) window.scheduled_at = current->scheduled_at;
+    if (!window.expires_at) window.expires_at = current->expires_at;
+    FOLIO_RETURN_IF_ERROR(ValidateWindow(window));
+
+    auto clear = conn_.Prepare("UPDATE documents SET is_current_draft = 0 WHERE id = ?1");
+    if (!clear.ok()) return clear.status();
+    clear->BindText(1, current->id);
+    FOLIO_RETURN_IF_ERROR(clear->Run());
+
+    std::string id = detail::NewUuidV7(impl_.options.clock->NowMicros() / 1000);
+    auto insert = conn_.Prepare(
+        "INSERT INTO documents(id, root_id, type_id, type_version, version_of_id, version_number, "
+        "is_current_draft, is_published, status, parent_root_id, slug, path, title, zone, "
+        "sort_order, visible, published_at, scheduled_at, expires_at, deleted_at, tenant_id, "
+        "locale, translation_group_id, data, metadata, owner_id, created_by, updated_by, "
+        "created_at, updated_at) "
+        "SELECT ?1, root_id, type_id, type_version, id, "
+        "(SELECT max(version_number) + 1 FROM documents WHERE root_id = ?2), 1, 0, 'draft', "
+        "parent_root_id, coalesce(?3, slug), path, coalesce(?4, title), zone, sort_order, "
+        "visible, NULL, ?5, ?6, NULL, tenant_id, locale, translation_group_id, ?7, metadata, "
+        "owner_id, created_by, coalesce(?8, updated_by), created_at, ?9 "
+        "FROM documents WHERE id = ?10");
+    if (!insert.ok()) return insert.status();
+    insert->BindText(1, id);
+    insert->BindText(2, root_id);
+    insert->BindOptionalText(3, fields.slug);
+    insert->BindOptionalText(4, fields.title);
+    insert->BindOptionalInt(5, window.scheduled_at);
+    insert->BindOptionalInt(6, window.expires_at);
+    insert->BindText(7, *data);
+    insert->BindOptionalText(8, fields.actor);
+    insert->BindInt(9, now_);
+    insert->BindText(10, current->id);
+    FOLIO_RETURN_IF_ERROR(
+        ExplainConstraint(insert->Run(), fields.slug ? fields.slug : current->slug));
+    FOLIO_RETURN_IF_ERROR(WriteFacets(id, root_id, tenant, **type, *data));
+    FOLIO_RETURN_IF_ERROR(PruneVersions(root_id));
+    return Finish(tenant, root_id, /*published=*/false, true);
+  }
+
+  Result<WriteResult> Publish(const std::string& tenant, const std::string& root_id) {
+    auto draft = CurrentDraft(tenant, root_id, "publish");
+    if (!draft.ok()) return draft.status();
+    if (draft->is_published) return Finish(tenant, root_id, /*published=*/true, false);
+    auto retire = conn_.Prepare(
+        "UPDATE documents SET is_published = 0, status = CASE WHEN is_current_draft = 1 THEN "
+        "'draft' ELSE 'archived' END WHERE root_id = ?1 AND is_published = 1");
+    if (!retire.ok()) return retire.status();
+    retire->BindText(1, root_id);
+    FOLIO_RETURN_IF_ERROR(retire->Run());
+    auto publish = conn_.Prepare(
+        "UPDATE documents SET is_published = 1, status = 'published', published_at = ?2, "
+        "updated_at = ?2 WHERE id = ?1");
+    if (!publish.ok()) return publish.status();
+    publish->BindText(1, draft->id);
+    publish->BindInt(2, now_);
+    FOLIO_RETURN_IF_ERROR(publish->Run());
+    FOLIO_RETURN_IF_ERROR(PruneVersions(root_id));
+    return Finish(tenant, root_id, /*published=*/true, true);
+  }
+
+  Result<WriteResult> Unpublish(const std::string& tenant, const std::string& root_id) {
+    auto draft = CurrentDraft(tenant, root_id, "unpublish");
+    if (!draft.ok()) return draft.status();
+    auto stmt = conn_.Prepare(
+        "UPDATE documents SET is_published = 0, updated_at = ?2, status = CASE WHEN "
+        "is_current_draft = 1 THEN 'draft' ELSE 'archived' END "
+        "WHERE root_id = ?1 AND is_published = 1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, root_id);
+    stmt->BindInt(2, now_);
+    FOLIO_RETURN_IF_ERROR(stmt->Run());
+    return Finish(tenant, root_id, /*published=*/false, conn_.changes() > 0);
+  }
+
+  Result<WriteResult> SetDeleted(const std::string& tenant, const std::string& root_id,
+                                 bool deleted) {
+    const char* action = deleted ? "delete" : "restore";
+    auto exists = conn_.Prepare(
+        "SELECT slug, deleted_at IS NOT NULL FROM documents WHERE tenant_id = ?1 AND root_id = ?2 "
+        "AND is_current_draft = 1");
+    if (!exists.ok()) return exists.status();
+    exists->BindText(1, tenant);
+    exists->BindText(2, root_id);
+    auto row = exists->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return Status::NotFound(std::string(action) + ": document '" + root_id +
+                              "' not found in tenant '" + tenant + "'");
+    }
+    std::optional<std::string> slug;
+    if (!exists->ColumnIsNull(0)) slug = std::string(exists->ColumnText(0));
+    bool is_deleted = exists->ColumnInt(1) != 0;
+    if (is_deleted == deleted) return Finish(tenant, root_id, false, false);
+    auto stmt =
+        conn_.Prepare(deleted ? "UPDATE documents SET deleted_at = ?2 WHERE root_id = ?1"
+                              : "UPDATE documents SET deleted_at = NULL WHERE root_id = ?1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, root_id);
+    if (deleted) stmt->BindInt(2, now_);
+    FOLIO_RETURN_IF_ERROR(ExplainConstraint(stmt->Run(), slug));
+    return Finish(tenant, root_id, false, true);
+  }
+
+  // Replaces the facet rows of version `id` with those its data carries.
+  Status WriteFacets(const std::string& id, const std::string& root_id, const std::string& tenant,
+                     const TypeInfo& type, const std::string& data_text) {
+    if (type.definition.facets.empty()) return Status::Ok();
+    json data = json::parse(data_text, nullptr, false);
+    auto insert = conn_.Prepare(
+        "INSERT INTO document_facets(id, tenant_id, document_id, root_id, type_id, field_name, "
+        "ordinal, value_text, value_number, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    if (!insert.ok()) return insert.status();
+    for (const std::string& facet : type.definition.facets) {
+      auto it = data.find(facet);
+      if (it == data.end()) continue;
+      json values = it->is_array() ? *it : json::array({*it});
+      int64_t ordinal = 0;
+      for (const json& v : values) {
+        std::optional<std::string> text;
+        std::optional<double> number;
+        if (v.is_string())
+          text = v.get<std::string>();
+        else if (v.is_number())
+          number = v.get<double>(), text = v.dump();
+        else if (v.is_boolean())
+          text = v.get<bool>() ? "true" : "false";
+        else
+          continue;  // objects, arrays and nulls are not facet values
+        insert->BindText(1, detail::NewUuidV7(impl_.options.clock->NowMicros() / 1000));
+        insert->BindText(2, tenant);
+        insert->BindText(3, id);
+        insert->BindText(4, root_id);
+        insert->BindText(5, type.definition.id);
+        insert->BindText(6, facet);
+        insert->BindInt(7, ordinal++);
+        insert->BindOptionalText(8, text);
+        if (number)
+          insert->BindDouble(9, *number);
+        else
+          insert->BindNull(9);
+        insert->BindInt(10, now_);
+        FOLIO_RETURN_IF_ERROR(insert->Run());
+        insert->Reset();
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Drops versions beyond keep_versions; the published and current-draft rows always stay.
+  Status PruneVersions(const std::string& root_id) {
+    if (impl_.options.keep_versions == 0) return Status::Ok();
+    auto stmt = conn_.Prepare(
+        "DELETE FROM documents WHERE root_id = ?1 AND is_current_draft = 0 AND is_published = 0 "
+        "AND version_number <= (SELECT max(version_number) FROM documents WHERE root_id = ?1) - "
+        "?2");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, root_id);
+    stmt->BindInt(2, impl_.options.keep_versions);
+    return stmt->Run();
+  }
+
+  // The document as it now stands: its published row after a publish, else its current draft.
+  Result<WriteResult> Finish(const std::string& tenant, const std::string& root_id, bool published,
+                             bool changed) {
+    auto stmt = conn_.Prepare(std::string("SELECT ") + kDocumentColumns +
+                              " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
+                              "(CASE WHEN ?3 THEN d.is_published ELSE d.is_current_draft END) = 1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, tenant);
+    stmt->BindText(2, root_id);
+    stmt->BindInt(3, published ? 1 : 0);
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Internal("document '" + root_id + "' vanished inside its write");
+    return WriteResult{ReadDocumentRow(*stmt, 0), changed};
+  }
+
+  DocumentStore::Impl& impl_;
+  Connection& conn_;
+  const int64_t now_;
+};
+
+}  // namespace
+
+Result<std::vector<WriteResult>> DocumentStore::ApplyBatch(const std::vector<WriteOp>& ops) {
+  std::lock_guard lock(impl_->write_mu);
+  auto txn = detail::Transaction::Begin(*impl_->writer, /*immediate=*/true);
+  if (!txn.ok()) return txn.status();
+  Writer writer(*impl_, *impl_->writer);
+  std::vector<WriteResult> results;
+  results.reserve(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    auto r = writer.Run(ops[i]);
+    if (!r.ok()) {
+      if (ops.size() == 1) return r.status();
+      return r.status().WithContext("batch operation " + std::to_string(i));
+    }
+    results.push_back(std::move(*r));
+  }
+  FOLIO_RETURN_IF_ERROR(txn->Commit());
+  return results;
+}
+
+Result<WriteResult> DocumentStore::Write(const WriteOp& op) {
+  auto results = ApplyBatch({op});
+  if (!results.ok()) return results.status();
+  return std::move(results->front());
+}
+
+Result<WriteResult> DocumentStore::Create(const CreateOp& op) {
+  return Write(op);
+}
+Result<WriteResult> DocumentStore::Update(const UpdateOp& op) {
+  return Write(op);
+}
+Result<WriteResult> DocumentStore::Patch(const PatchOp& op) {
+  return Write(op);
+}
+Result<WriteResult> DocumentStore::Apply(const LifecycleOp& op) {
+  return Write(op);
+}
+
+Status DocumentStore::SetPermissions(const std::string& tenant, const std::string& root_id,
+                                     const std::vector<PermissionRule>& rules) {
+  static const std::set<std::string> kTypes = {"user", "role", "group", "public", "token"};
+  static const std::set<std::string> kPermissions = {"read",   "create",  "update",
+                                                     "delete", "publish", "manage"};
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const PermissionRule& r = rules[i];
+    std::string where = "rule " + std::to_string(i) + ": ";
+    if (kTypes.count(r.principal_type) == 0) {
+      return Status::InvalidArgument(where + "principal_type '" + r.principal_type +
+                                     "' is not one of user, role, group, public, token");
+    }
+    if (r.principal_type != "public" && r.principal_id.empty()) {
+      return Status::InvalidArgument(where + "principal_id is required for " + r.principal_type);
+    }
+    if (kPermissions.count(r.permission) == 0) {
+      return Status::InvalidArgument(where + "permission '" + r.permission +
+                                     "' is not one of read, create, update, delete, publish, "
+                                     "manage");
+    }
+    if (r.effect != "allow" && r.effect != "deny") {
+      return Status::InvalidArgument(where + "effect '" + r.effect + "' is not allow or deny");
+    }
+  }
+  std::lock_guard lock(impl_->write_mu);
+  Connection& conn = *impl_->writer;
+  auto txn = detail::Transaction::Begin(conn, /*immediate=*/true);
+  if (!txn.ok()) return txn.status();
+  {
+    auto exists =
+        conn.Prepare("SELECT 1 FROM documents WHERE tenant_id = ?1 AND root_id = ?2 LIMIT 1");
+    if (!exists.ok()) return exists.status();
+    exists->BindText(1, tenant);
+    exists->BindText(2, root_id);
+    auto row = exists->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return Status::NotFound("document '" + root_id + "' not found in tenant '" + tenant + "'");
+    }
+  }
+  {
+    auto del =
+        conn.Prepare("DELETE FROM document_permissions WHERE tenant_id = ?1 AND root_id = ?2");
+    if (!del.ok()) return del.status();
+    del->BindText(1, tenant);
+    del->BindText(2, root_id);
+    FOLIO_RETURN_IF_ERROR(del->Run());
+  }
+  const int64_t now = impl_->options.clock->NowSeconds();
+  for (const PermissionRule& r : rules) {
+    auto ins = conn.Prepare(
+        "INSERT INTO document_permissions(id, tenant_id, root_id, principal_type, principal_id, "
+        "permission, effect, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!ins.ok()) return ins.status();
+    ins->BindText(1, detail::NewUuidV7(impl_->options.clock->NowMicros() / 1000));
+    ins->BindText(2, tenant);
+    ins->BindText(3, root_id);
+    ins->BindText(4, r.principal_type);
+    ins->BindText(5, r.principal_id);
+    ins->BindText(6, r.permission);
+    ins->BindText(7, r.effect);
+    ins->BindInt(8, now);
+    FOLIO_RETURN_IF_ERROR(ins->Run());
+  }
+  return txn->Commit();
+}
+
+Result<std::vector<PermissionRule>> DocumentStore::GetPermissions(const std::string& tenant,
+                                                                  const std::string& root_id) {
+  Impl::ReadLease reader = impl_->AcquireReader();
+  {
+    auto exists =
+        reader->Prepare("SELECT 1 FROM documents WHERE tenant_id = ?1 AND root_id = ?2 LIMIT 1");
+    if (!exists.ok()) return exists.status();
+    exists->BindText(1, tenant);
+    exists->BindText(2, root_id);
+    auto row = exists->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return Status::NotFound("document '" + root_id + "' not found in tenant '" + tenant + "'");
+    }
+  }
+  auto stmt = reader->Prepare(
+      "SELECT principal_type, principal_id, permission, effect FROM document_permissions "
+      "WHERE tenant_id = ?1 AND root_id = ?2 ORDER BY created_at, id");
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, root_id);
+  std::vector<PermissionRule> rules;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    rules.push_back(
+        PermissionRule{std::string(stmt->ColumnText(0)), std::string(stmt->ColumnText(1)),
+                       std::string(stmt->ColumnText(2)), std::string(stmt->ColumnText(3))});
+  }
+  return rules;
+}
+
+}  // namespace folio::storage

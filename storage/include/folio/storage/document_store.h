@@ -1,0 +1,99 @@
+// DocumentStore: folio's source of truth, the SonicJS v3 document model in one SQLite file.
+//
+// It owns one write connection and a small pool of read connections, all in WAL mode, so reads
+// run in parallel with each other and with the single writer. Every write is one SQLite
+// transaction; every read of a page is one read transaction (a consistent snapshot).
+//
+// Listings are keyset-paginated: the opaque cursor carries the last row's sort key and id and
+// a MAC over the query it belongs to, so a page deep in a listing costs what the first costs,
+// and a cursor from another query, a truncated or edited one, is refused. Pages are assembled
+// from the stored `data` text; it is never parsed and re-serialized on the read path.
+//
+// Thread-safety: every method may be called from any thread at once. Writes are serialized on
+// the write connection; reads take a pooled connection (waiting when all are busy).
+//
+// Nothing from a request is ever spliced into SQL: field names are resolved against the
+// registered types (whose names were validated when registered), and every value is bound.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "folio/base/clock.h"
+#include "folio/base/status.h"
+#include "folio/storage/types.h"
+
+namespace folio::storage {
+
+struct StoreOptions {
+  std::string path;               // the SQLite file; required
+  bool create_if_missing = true;  // create the file (and apply migrations) when absent
+  int read_connections = 4;       // size of the read pool; 1..64
+  int busy_timeout_ms = 5000;     // how long a connection waits on another process's lock
+  int keep_versions = 10;         // versions kept per document; 0 keeps all. Published and
+                                  // current-draft rows are never pruned.
+  const Clock* clock = nullptr;   // time for timestamps and schedule windows; default real
+};
+
+class DocumentStore {
+ public:
+  // Opens (creating when allowed), applies pending migrations, and re-ensures the generated
+  // columns and indexes of every registered type.
+  static Result<std::unique_ptr<DocumentStore>> Open(const StoreOptions& options);
+  ~DocumentStore();
+  DocumentStore(const DocumentStore&) = delete;
+  DocumentStore& operator=(const DocumentStore&) = delete;
+
+  // ---- Schema ----
+  // Registers a type, or adds new fields/facets to it. Idempotent. A field already registered
+  // with another kind is a Conflict; an invalid id or field name is InvalidArgument.
+  Result<TypeDefinition> RegisterType(const TypeDefinition& type);
+  Result<TypeDefinition> GetType(const std::string& id) const;
+  std::vector<TypeDefinition> ListTypes() const;
+  Result<std::vector<MigrationInfo>> MigrationStatus();
+
+  // ---- Writes (each one transaction) ----
+  Result<WriteResult> Create(const CreateOp& op);
+  Result<WriteResult> Update(const UpdateOp& op);
+  Result<WriteResult> Patch(const PatchOp& op);
+  Result<WriteResult> Apply(const LifecycleOp& op);
+  Result<WriteResult> Write(const WriteOp& op);
+  // All of `ops` in one transaction: all applied, or none (the first error is returned).
+  Result<std::vector<WriteResult>> ApplyBatch(const std::vector<WriteOp>& ops);
+  // Replaces the permission rules of a document.
+  Status SetPermissions(const std::string& tenant, const std::string& root_id,
+                        const std::vector<PermissionRule>& rules);
+  Result<std::vector<PermissionRule>> GetPermissions(const std::string& tenant,
+                                                     const std::string& root_id);
+
+  // ---- Reads ----
+  // One page of a listing. Errors name what was wrong (unknown field, bad limit, bad cursor).
+  Result<Page> List(const Query& query);
+  // The published row or the current draft of a document (NotFound when absent, deleted,
+  // outside its schedule window for kPublished, of another tenant, or unreadable by
+  // `principal`).
+  Result<Document> Get(const std::string& tenant, const std::string& root_id, Axis axis,
+                       const Principal& principal = {});
+  // The earliest schedule boundary (scheduled_at or expires_at) of a published row of
+  // (tenant, type) strictly after `after_seconds`; nullopt when there is none.
+  Result<std::optional<int64_t>> NextScheduleBoundary(const std::string& tenant,
+                                                      const std::string& type,
+                                                      int64_t after_seconds);
+  // The SQL and bound parameters List(query) would run, with EXPLAIN QUERY PLAN's lines.
+  Result<std::vector<std::string>> ExplainList(const Query& query);
+
+  // The options the store was opened with, defaults filled in.
+  const StoreOptions& options() const;
+
+  class Impl;  // the implementation, private to storage/'s .cc files
+
+ private:
+  explicit DocumentStore(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace folio::storage
