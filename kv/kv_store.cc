@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <span>
 #include <system_error>
 #include <vector>
 
@@ -173,6 +174,7 @@ Result<OpenedEnv> TryOpenEnv(const KvOptions& options, OpenFailure* failure) {
   // MDB_NOTLS: read txns are pooled and renewed on any thread. MDB_NORDAHEAD: lookups are random.
   unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
   if (options.no_meta_sync) flags |= MDB_NOMETASYNC;
+  if (!options.durable_commits) flags |= MDB_NOSYNC;
   if (!(rc = Rc(mdb_env_open(env, options.dir.c_str(), flags, 0644))).ok()) {
     return fail(FromRc(rc, "env_open"));
   }
@@ -285,10 +287,15 @@ class LmdbKvStore final : public KvStore {
     last_reader_check_micros_.store(clock_->NowMicros());
   }
 
-  ~LmdbKvStore() override { read_pool_.Drain(); }
+  ~LmdbKvStore() override {
+    read_pool_.Drain();
+    // Without per-commit fsyncs, a clean close still leaves everything committed durable.
+    if (!options_.durable_commits) (void)mdb_env_sync(env_.get(), /*force=*/1);
+  }
 
   Status Get(std::string_view key, ValueVisitor visit) const override;
   Status Put(std::string_view key, std::string_view value, int64_t ttl_micros) override;
+  Status PutBatch(std::span<const KvEntry> entries) override;
   Status Erase(std::string_view key) override;
   Status Clear() override;
   Status Maintain() override;
@@ -301,6 +308,8 @@ class LmdbKvStore final : public KvStore {
   Status Failure(Rc rc, std::string_view op) const;
 
   Status ValidateKey(std::string_view key) const;
+  // Checks one entry as Put does; ttl_micros is resolved (kDefaultTtl -> the default) in place.
+  Status ValidateEntry(std::string_view key, std::string_view value, int64_t* ttl_micros) const;
   void SampleRead(std::string_view key) const;
   void Doom(std::string_view key) const;
 
@@ -309,8 +318,15 @@ class LmdbKvStore final : public KvStore {
   size_t UsedPages(MDB_txn* txn) const;
   Rc DeleteEntry(MDB_txn* txn, std::string_view key, bool* existed) const;
   Rc ApplyPending(MDB_txn* txn, uint64_t* next_seq);
-  Rc PutOnce(std::string_view key, std::string_view value, int64_t expires_at, int64_t now,
-             bool* over_high);
+  // Writes one entry inside the caller's write txn; *seq is the entry's sequence (incremented).
+  Rc PutInTxn(MDB_txn* txn, std::string_view key, std::string_view value, int64_t expires_at,
+              int64_t now, uint64_t* seq);
+  // One write txn: pending reader hints, then every entry (TTLs already resolved), then commit.
+  Rc PutOnce(std::span<const KvEntry> entries, int64_t now, bool* over_high);
+  // Put/PutBatch after validation: PutOnce with MDB_MAP_FULL recovery, then eviction.
+  // value_bytes: the entries' total value size; is_batch picks the wording of fault reasons.
+  Status PutWithRecovery(std::span<const KvEntry> entries, int64_t now, size_t value_bytes,
+                         bool is_batch);
 
   // Evicts from the head of the queue, one short txn per batch, until at most
   // min(target_pages, pages in use now - min_freed_pages) are in use, or the queue is empty.
@@ -555,33 +571,41 @@ Rc LmdbKvStore::ApplyPending(MDB_txn* txn, uint64_t* next_seq) {
   return Rc();
 }
 
-Rc LmdbKvStore::PutOnce(std::string_view key, std::string_view value, int64_t expires_at,
-                        int64_t now, bool* over_high) {
-  WriteTxn txn;
-  Rc rc = WriteTxn::Begin(env_.get(), &txn);
-  if (!rc.ok()) return rc;
-  uint64_t seq = 0;
-  if (!(rc = NextSeq(txn.get(), &seq)).ok()) return rc;
-  if (!(rc = ApplyPending(txn.get(), &seq)).ok()) return rc;
-
+Rc LmdbKvStore::PutInTxn(MDB_txn* txn, std::string_view key, std::string_view value,
+                         int64_t expires_at, int64_t now, uint64_t* seq) {
   // The key's old place in the queue, if it had one.
   std::string_view old_seq;
-  rc = DbGet(txn.get(), dbis_.recency, key, &old_seq);
+  Rc rc = DbGet(txn, dbis_.recency, key, &old_seq);
   if (rc.ok()) {
     const std::string old_key(old_seq);
-    rc = DbDel(txn.get(), dbis_.order, old_key);
+    rc = DbDel(txn, dbis_.order, old_key);
     if (!rc.ok() && !rc.not_found()) return rc;
   } else if (!rc.not_found()) {
     return rc;
   }
 
   char* dst = nullptr;
-  rc = DbReserve(txn.get(), dbis_.entries, key, detail::kValueHeaderBytes + value.size(), &dst);
+  rc = DbReserve(txn, dbis_.entries, key, detail::kValueHeaderBytes + value.size(), &dst);
   if (!rc.ok()) return rc;
   detail::EncodeValue(expires_at, now, value, dst);
-  const SeqKey seq_key = EncodeSeq(seq);
-  if (!(rc = DbPut(txn.get(), dbis_.order, View(seq_key), key, MDB_APPEND)).ok()) return rc;
-  if (!(rc = DbPut(txn.get(), dbis_.recency, key, View(seq_key))).ok()) return rc;
+  const SeqKey seq_key = EncodeSeq((*seq)++);
+  if (!(rc = DbPut(txn, dbis_.order, View(seq_key), key, MDB_APPEND)).ok()) return rc;
+  return DbPut(txn, dbis_.recency, key, View(seq_key));
+}
+
+Rc LmdbKvStore::PutOnce(std::span<const KvEntry> entries, int64_t now, bool* over_high) {
+  WriteTxn txn;
+  Rc rc = WriteTxn::Begin(env_.get(), &txn);
+  if (!rc.ok()) return rc;
+  uint64_t seq = 0;
+  if (!(rc = NextSeq(txn.get(), &seq)).ok()) return rc;
+  if (!(rc = ApplyPending(txn.get(), &seq)).ok()) return rc;
+  for (const KvEntry& entry : entries) {
+    const int64_t expires_at = entry.ttl_micros > 0 ? SaturatingAdd(now, entry.ttl_micros) : 0;
+    if (!(rc = PutInTxn(txn.get(), entry.key, entry.value, expires_at, now, &seq)).ok()) {
+      return rc;
+    }
+  }
   *over_high = UsedPages(txn.get()) > high_pages_;
   return txn.Commit();
 }
@@ -669,17 +693,51 @@ void LmdbKvStore::MaybeCheckReaders() {
   stale_readers_cleared_.fetch_add(static_cast<uint64_t>(dead), std::memory_order_relaxed);
 }
 
-Status LmdbKvStore::Put(std::string_view key, std::string_view value, int64_t ttl_micros) {
+Status LmdbKvStore::ValidateEntry(std::string_view key, std::string_view value,
+                                  int64_t* ttl_micros) const {
   FOLIO_RETURN_IF_ERROR(ValidateKey(key));
   if (value.size() > max_value_bytes_) {
     return Status::TooLarge("value of " + std::to_string(value.size()) +
                             " bytes is over the L2 limit of " + std::to_string(max_value_bytes_));
   }
-  if (ttl_micros == kDefaultTtl) ttl_micros = options_.default_ttl_micros;
-  if (ttl_micros < 0) return Status::InvalidArgument("negative ttl");
-  const int64_t now = clock_->NowMicros();
-  const int64_t expires_at = ttl_micros > 0 ? SaturatingAdd(now, ttl_micros) : 0;
+  if (*ttl_micros == kDefaultTtl) *ttl_micros = options_.default_ttl_micros;
+  if (*ttl_micros < 0) return Status::InvalidArgument("negative ttl");
+  return Status::Ok();
+}
 
+Status LmdbKvStore::Put(std::string_view key, std::string_view value, int64_t ttl_micros) {
+  FOLIO_RETURN_IF_ERROR(ValidateEntry(key, value, &ttl_micros));
+  const KvEntry entry{key, value, ttl_micros};
+  return PutWithRecovery(std::span<const KvEntry>(&entry, 1), clock_->NowMicros(), value.size(),
+                         /*is_batch=*/false);
+}
+
+Status LmdbKvStore::PutBatch(std::span<const KvEntry> entries) {
+  if (entries.empty()) return Status::Ok();
+  // Validate everything before writing anything; keep the resolved TTLs for the write.
+  std::vector<KvEntry> resolved(entries.begin(), entries.end());
+  size_t value_bytes = 0;
+  for (size_t i = 0; i < resolved.size(); ++i) {
+    KvEntry& entry = resolved[i];
+    Status status = ValidateEntry(entry.key, entry.value, &entry.ttl_micros);
+    if (!status.ok()) {
+      const std::string message = "entry " + std::to_string(i) + ": " + status.message();
+      return status.code() == Status::Code::kTooLarge ? Status::TooLarge(message)
+                                                      : Status::InvalidArgument(message);
+    }
+    value_bytes += entry.value.size();
+  }
+  const size_t batch_limit = std::max(options_.map_size_bytes / 4, max_value_bytes_);
+  if (value_bytes > batch_limit) {
+    return Status::TooLarge("batch of " + std::to_string(resolved.size()) + " values totalling " +
+                            std::to_string(value_bytes) + " bytes is over the L2 batch limit of " +
+                            std::to_string(batch_limit) + "; split it");
+  }
+  return PutWithRecovery(resolved, clock_->NowMicros(), value_bytes, /*is_batch=*/true);
+}
+
+Status LmdbKvStore::PutWithRecovery(std::span<const KvEntry> entries, int64_t now,
+                                    size_t value_bytes, bool is_batch) {
   // MDB_MAP_FULL: make more room on each attempt (at least 1/8 of the map and down to the low
   // watermark, then 1/4 and half of it, then everything), then drop the databases outright; only
   // then give up. Fragmentation of free space, or pages pinned by an old reader in another
@@ -687,9 +745,9 @@ Status LmdbKvStore::Put(std::string_view key, std::string_view value, int64_t tt
   std::string map_full_note;
   for (int attempt = 0;; ++attempt) {
     bool over_high = false;
-    Rc rc = PutOnce(key, value, expires_at, now, &over_high);
+    Rc rc = PutOnce(entries, now, &over_high);
     if (rc.ok()) {
-      puts_.fetch_add(1, std::memory_order_relaxed);
+      puts_.fetch_add(entries.size(), std::memory_order_relaxed);
       if (!map_full_note.empty()) RecordFault(FaultKind::kMapFullRecovered, map_full_note);
       MaybeCheckReaders();
       if (over_high) {
@@ -701,14 +759,18 @@ Status LmdbKvStore::Put(std::string_view key, std::string_view value, int64_t tt
       return Status::Ok();
     }
     if (!rc.map_full()) return Failure(rc, "put");
+    const std::string what = is_batch
+                                 ? "batch of " + std::to_string(entries.size()) + " entries (" +
+                                       std::to_string(value_bytes) + " value bytes)"
+                                 : "put of a " + std::to_string(value_bytes) + "-byte value";
     if (attempt >= 4) {
-      Status status = Status::Busy("L2 map full even after dropping every entry (" +
-                                   std::to_string(value.size()) + "-byte value)");
+      Status status =
+          Status::Busy("L2 map full even after dropping every entry (" +
+                       (is_batch ? what : std::to_string(value_bytes) + "-byte value") + ")");
       RecordFault(FaultKind::kMapFullUnrecovered, status.message());
       return status;
     }
-    map_full_note = "put of a " + std::to_string(value.size()) + "-byte value, " +
-                    std::to_string(attempt + 1) + " eviction round(s)";
+    map_full_note = what + ", " + std::to_string(attempt + 1) + " eviction round(s)";
     uint64_t evicted = 0;
     if (attempt < 3) {
       const size_t target = attempt == 0 ? low_pages_ : attempt == 1 ? low_pages_ / 2 : 0;

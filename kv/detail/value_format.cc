@@ -1,6 +1,9 @@
 #include "detail/value_format.h"
 
 #include <xxhash.h>
+#if defined(FOLIO_KV_HAVE_XXH3_DISPATCH)
+#include <xxh_x86dispatch.h>  // runtime choice of SSE2 / AVX2 / AVX-512; the same hash values
+#endif
 
 #include <cstring>
 
@@ -40,7 +43,11 @@ std::string_view DecodeResultName(DecodeResult result) noexcept {
 }
 
 uint64_t PayloadChecksum(std::string_view payload) noexcept {
+#if defined(FOLIO_KV_HAVE_XXH3_DISPATCH)
+  return XXH3_64bits_dispatch(payload.data(), payload.size());
+#else
   return XXH3_64bits(payload.data(), payload.size());
+#endif
 }
 
 void EncodeValue(int64_t expires_at_micros, int64_t inserted_at_micros, std::string_view payload,

@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "folio/kv/kv_store.h"
 #include "kv_test_util.h"
@@ -134,6 +136,46 @@ TEST(KvMultiProcessTest, ReaderSlotOfADeadProcessIsCleared) {
   ASSERT_TRUE((*opened)->Maintain().ok());
   EXPECT_GE((*opened)->Stats().stale_readers_cleared, 1u);
   EXPECT_EQ(*(*opened)->GetCopy("k"), "v");
+}
+
+// durable_commits = false skips fsync, not write(): a process killed right after its commits
+// (no destructor, no mdb_env_sync) loses none of them.
+TEST(KvMultiProcessTest, NonDurableCommitsSurviveSigkillOfTheWriter) {
+  TempDir dir;
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    KvOptions options = Options(dir.path());
+    options.durable_commits = false;
+    Result<std::unique_ptr<KvStore>> store = KvStore::Open(options);
+    if (!store.ok()) ::_exit(30);
+    for (int i = 0; i < kKeysEach; ++i) {
+      if (!(*store)->Put(Key(i), MakeValue(6000, i)).ok()) ::_exit(31);
+    }
+    std::vector<std::string> keys;
+    std::vector<std::string> values;
+    for (int i = kKeysEach; i < 2 * kKeysEach; ++i) {
+      keys.push_back(Key(i));
+      values.push_back(MakeValue(6000, i));
+    }
+    std::vector<KvEntry> batch;
+    for (size_t j = 0; j < keys.size(); ++j)
+      batch.push_back(KvEntry{keys[j], values[j]});
+    if (!(*store)->PutBatch(batch).ok()) ::_exit(32);
+    ::raise(SIGKILL);
+    ::_exit(33);
+  }
+  ASSERT_EQ(WaitChild(pid), 128 + SIGKILL);
+  Result<std::unique_ptr<KvStore>> opened = KvStore::Open(Options(dir.path()));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  for (int i = 0; i < 2 * kKeysEach; ++i) {
+    Result<std::string> copy = (*opened)->GetCopy(Key(i));
+    ASSERT_TRUE(copy.ok()) << Key(i) << ": " << copy.status().ToString();
+    EXPECT_EQ(*copy, MakeValue(6000, i));
+  }
+  KvStats stats = (*opened)->Stats();
+  EXPECT_EQ(stats.entries, static_cast<uint64_t>(2 * kKeysEach));
+  EXPECT_EQ(stats.fault(FaultKind::kEnvRecreated), 0u);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -224,6 +225,205 @@ TEST_F(KvStoreTest, EntriesSurviveCloseAndReopen) {
   clock_.AdvanceSeconds(5);
   EXPECT_TRUE(store->GetCopy("ttl").status().IsNotFound()) << "expiry is persisted";
   EXPECT_EQ(store->Stats().faults, (std::array<uint64_t, kFaultKindCount>{}));
+}
+
+// Keys and values owned by the test, viewed by the KvEntry list handed to PutBatch.
+struct Batch {
+  std::vector<std::string> keys;
+  std::vector<std::string> values;
+  std::vector<int64_t> ttls;
+
+  void Add(std::string key, std::string value, int64_t ttl = KvStore::kDefaultTtl) {
+    keys.push_back(std::move(key));
+    values.push_back(std::move(value));
+    ttls.push_back(ttl);
+  }
+  std::vector<KvEntry> Entries() const {
+    std::vector<KvEntry> entries;
+    for (size_t i = 0; i < keys.size(); ++i)
+      entries.push_back(KvEntry{keys[i], values[i], ttls[i]});
+    return entries;
+  }
+};
+
+// durable_commits = false (MDB_NOSYNC): nothing is fsync'd per commit, yet a clean close and a
+// reopen see every committed write.
+TEST_F(KvStoreTest, NonDurableCommitsPersistAcrossCloseAndReopen) {
+  KvOptions options = Options();
+  options.durable_commits = false;
+  {
+    auto store = OpenStore(options);
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 30; ++i)
+      ASSERT_TRUE(store->Put(Key(i), MakeValue(3000, i)).ok());
+    Batch batch;
+    for (int i = 30; i < 40; ++i)
+      batch.Add(Key(i), MakeValue(3000, i));
+    ASSERT_TRUE(store->PutBatch(batch.Entries()).ok());
+    ASSERT_TRUE(store->Erase(Key(3)).ok());
+  }
+  // Reopened durable and non-durable: the flag is per handle, the files are the same.
+  for (bool durable : {true, false}) {
+    KvOptions reopen = Options();
+    reopen.durable_commits = durable;
+    auto store = OpenStore(reopen);
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 40; ++i) {
+      Result<std::string> copy = store->GetCopy(Key(i));
+      if (i == 3) {
+        EXPECT_TRUE(copy.status().IsNotFound());
+      } else {
+        ASSERT_TRUE(copy.ok()) << Key(i) << ": " << copy.status().ToString();
+        EXPECT_EQ(*copy, MakeValue(3000, i));
+      }
+    }
+    EXPECT_EQ(store->Stats().faults, (std::array<uint64_t, kFaultKindCount>{}));
+  }
+}
+
+TEST_F(KvStoreTest, PutBatchWritesEveryEntryReadably) {
+  KvOptions options = Options();
+  options.default_ttl_micros = 5'000'000;
+  auto store = OpenStore(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Put(Key(0), "old").ok());
+  Batch batch;
+  for (int i = 0; i < 20; ++i)
+    batch.Add(Key(i), MakeValue(2000 + i, i), /*ttl=*/0);
+  batch.Add("defaulted", "d");                 // KvOptions::default_ttl_micros
+  batch.Add("short", "s", /*ttl=*/1'000'000);  // its own TTL
+  batch.Add(Key(5), "last wins", /*ttl=*/0);   // a key twice: the later entry stays
+  batch.Add("empty", "", /*ttl=*/0);
+  Status status = store->PutBatch(batch.Entries());
+  ASSERT_TRUE(status.ok()) << status.ToString();
+
+  for (int i = 0; i < 20; ++i) {
+    Result<std::string> copy = store->GetCopy(Key(i));
+    ASSERT_TRUE(copy.ok()) << Key(i) << ": " << copy.status().ToString();
+    EXPECT_EQ(*copy, i == 5 ? std::string("last wins") : MakeValue(2000 + i, i));
+  }
+  EXPECT_EQ(*store->GetCopy("defaulted"), "d");
+  EXPECT_EQ(*store->GetCopy("short"), "s");
+  EXPECT_EQ(*store->GetCopy("empty"), "");
+  KvStats stats = store->Stats();
+  EXPECT_EQ(stats.puts, 1u + 24u) << "one per entry";
+  EXPECT_EQ(stats.entries, 23u);
+
+  clock_.AdvanceSeconds(1);
+  EXPECT_TRUE(store->GetCopy("short").status().IsNotFound());
+  EXPECT_TRUE(store->GetCopy("defaulted").ok());
+  clock_.AdvanceSeconds(4);
+  EXPECT_TRUE(store->GetCopy("defaulted").status().IsNotFound());
+  EXPECT_TRUE(store->GetCopy(Key(0)).ok());
+
+  // The eviction queue stayed consistent: deleting and rewriting every key works.
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(store->Erase(Key(i)).ok());
+  EXPECT_EQ(store->Stats().erases, 20u);
+  ASSERT_TRUE(store->Maintain().ok());
+  EXPECT_EQ(store->Stats().entries, 1u);  // "empty"
+
+  EXPECT_TRUE(store->PutBatch({}).ok()) << "an empty batch is a no-op";
+  EXPECT_EQ(store->Stats().puts, 25u);
+}
+
+TEST_F(KvStoreTest, PutBatchWithAnInvalidEntryWritesNothing) {
+  auto store = OpenStore(Options());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Put(Key(0), "before").ok());
+  struct Case {
+    std::string key;
+    std::string value;
+    int64_t ttl;
+    Status::Code code;
+  };
+  const std::vector<Case> cases = {
+      {"", "v", 0, Status::Code::kInvalidArgument},
+      {std::string(512, 'k'), "v", 0, Status::Code::kInvalidArgument},
+      {"k", "v", -5, Status::Code::kInvalidArgument},
+      {"k", std::string(kSmallMap / 16 + 1, 'v'), 0, Status::Code::kTooLarge},
+  };
+  for (const Case& bad : cases) {
+    Batch batch;
+    for (int i = 0; i < 3; ++i)
+      batch.Add(Key(i), MakeValue(1000, 100 + i));
+    batch.Add(bad.key, bad.value, bad.ttl);  // index 3
+    for (int i = 3; i < 6; ++i)
+      batch.Add(Key(i), MakeValue(1000, 100 + i));
+    Status status = store->PutBatch(batch.Entries());
+    EXPECT_EQ(status.code(), bad.code) << status.ToString();
+    EXPECT_NE(status.message().find("entry 3"), std::string::npos) << status.ToString();
+  }
+  EXPECT_EQ(*store->GetCopy(Key(0)), "before");
+  for (int i = 1; i < 6; ++i)
+    EXPECT_TRUE(store->GetCopy(Key(i)).status().IsNotFound()) << Key(i);
+  KvStats stats = store->Stats();
+  EXPECT_EQ(stats.entries, 1u);
+  EXPECT_EQ(stats.puts, 1u);
+
+  // Each value is fine, but together they are over a quarter of the map.
+  Batch big;
+  for (int i = 0; i < 40; ++i)
+    big.Add(Key(i), MakeValue(kValueBytes, i));
+  Status status = store->PutBatch(big.Entries());
+  EXPECT_EQ(status.code(), Status::Code::kTooLarge) << status.ToString();
+  EXPECT_EQ(*store->GetCopy(Key(0)), "before");
+  EXPECT_EQ(store->Stats().entries, 1u);
+}
+
+// Batches of 16 16-KiB values written until ten times the map's size went through: every batch
+// succeeds whole, usage stays under the bound, the newest batches are kept.
+TEST_F(KvStoreTest, PutBatchEvictsToMakeRoomAndStaysUnderTheBound) {
+  auto store = OpenStore(Options());
+  ASSERT_NE(store, nullptr);
+  constexpr int kPerBatch = 16;
+  const int batches = static_cast<int>(10 * kSmallMap / kValueBytes / kPerBatch);
+  for (int b = 0; b < batches; ++b) {
+    Batch batch;
+    for (int i = b * kPerBatch; i < (b + 1) * kPerBatch; ++i)
+      batch.Add(Key(i), MakeValue(kValueBytes, i));
+    Status status = store->PutBatch(batch.Entries());
+    ASSERT_TRUE(status.ok()) << "batch " << b << ": " << status.ToString();
+    KvStats stats = store->Stats();
+    ASSERT_LE(stats.map_bytes_used, static_cast<uint64_t>(0.85 * kSmallMap)) << "after " << b;
+    for (int i = b * kPerBatch; i < (b + 1) * kPerBatch; ++i)
+      ASSERT_TRUE(store->GetCopy(Key(i)).ok()) << Key(i) << " of the batch just written";
+  }
+  const int puts = batches * kPerBatch;
+  KvStats stats = store->Stats();
+  EXPECT_EQ(stats.puts, static_cast<uint64_t>(puts));
+  EXPECT_GT(stats.evictions, 0u);
+  EXPECT_EQ(stats.evictions + stats.entries, static_cast<uint64_t>(puts));
+  EXPECT_EQ(stats.fault(FaultKind::kMapFullUnrecovered), 0u);
+  for (int i = puts - 2 * kPerBatch; i < puts; ++i)
+    EXPECT_EQ(*store->GetCopy(Key(i)), MakeValue(kValueBytes, i));
+  EXPECT_TRUE(store->GetCopy(Key(0)).status().IsNotFound());
+}
+
+// With proactive eviction off, batches run into MDB_MAP_FULL: the store evicts and retries the
+// whole batch, and no batch reports an error.
+TEST_F(KvStoreTest, PutBatchRecoversFromMapFull) {
+  KvOptions options = Options();
+  options.evict_high_watermark = 1.0;
+  options.evict_low_watermark = 0.9;
+  auto store = OpenStore(options);
+  ASSERT_NE(store, nullptr);
+  constexpr int kPerBatch = 24;  // 384 KiB: under the batch limit (a quarter of 2 MiB)
+  const int batches = static_cast<int>(10 * kSmallMap / kValueBytes / kPerBatch);
+  for (int b = 0; b < batches; ++b) {
+    Batch batch;
+    for (int i = b * kPerBatch; i < (b + 1) * kPerBatch; ++i)
+      batch.Add(Key(i), MakeValue(kValueBytes, i));
+    Status status = store->PutBatch(batch.Entries());
+    ASSERT_TRUE(status.ok()) << "batch " << b << ": " << status.ToString();
+    for (int i = b * kPerBatch; i < (b + 1) * kPerBatch; ++i)
+      ASSERT_TRUE(store->GetCopy(Key(i)).ok()) << Key(i) << " of the batch just written";
+  }
+  KvStats stats = store->Stats();
+  EXPECT_GT(stats.fault(FaultKind::kMapFullRecovered), 0u);
+  EXPECT_EQ(stats.fault(FaultKind::kMapFullUnrecovered), 0u);
+  EXPECT_EQ(stats.puts, static_cast<uint64_t>(batches * kPerBatch));
+  EXPECT_LE(stats.map_bytes_used, stats.map_size_bytes);
 }
 
 // Writes ten times the map's size; every put succeeds, usage stays under the bound, and the

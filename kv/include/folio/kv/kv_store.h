@@ -2,9 +2,12 @@
 // environment inside the data dir, shared by every folio process that opens the same directory.
 //
 // What it promises
-//   * Entries survive a restart. Each commit is durable when Put/Erase/Clear returns (LMDB's
-//     default sync: data pages then the meta page are fsync'd). KvOptions::no_meta_sync trades the
-//     last commit on an OS crash (never on a process crash, never integrity) for one fsync less.
+//   * Entries survive a restart. Each commit is durable when Put/PutBatch/Erase/Clear returns
+//     (LMDB's default sync: data pages then the meta page are fsync'd). KvOptions::no_meta_sync
+//     trades the last commit on an OS crash (never on a process crash, never integrity) for one
+//     fsync less. KvOptions::durable_commits = false drops the fsyncs altogether (see there): a
+//     process crash still loses nothing, an OS crash may lose recent commits or damage the
+//     environment.
 //   * Bounded: the environment never grows past map_size_bytes. When the pages in use pass
 //     evict_high_watermark of the map, the writer that noticed evicts, in short batched write
 //     transactions, down to evict_low_watermark. MDB_MAP_FULL on a Put triggers eviction and a
@@ -51,6 +54,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -115,7 +119,26 @@ struct KvOptions {
 
   // MDB_NOMETASYNC: commits fsync data but not the meta page; an OS crash may lose the last
   // committed transaction (integrity is kept). Default false (full sync on every commit).
+  // Irrelevant when durable_commits is false.
   bool no_meta_sync = false;
+
+  // false opens this process's handle with MDB_NOSYNC: a commit is written to the OS (page
+  // cache) but not fsync'd, so writes cost no disk flush. What that gives up, honestly:
+  //   * A process crash (SIGKILL, abort) loses nothing: the OS already has the pages.
+  //   * An OS crash or power loss may lose any commit not yet flushed by the kernel (typically
+  //     the last ~30 s), and, because LMDB then cannot rely on write ordering, may leave a damaged
+  //     environment. Open() finds the damage it can see cheaply (a truncated data.mdb, a bad
+  //     format record, an unreadable first/last page of a tree) and moves the files aside and
+  //     recreates them; damage elsewhere surfaces later as Corruption from a call (callers degrade
+  //     to L3) or as a value that fails its checksum (a miss). LMDB does not checksum its pages,
+  //     and the value checksum covers the payload, not the key: after an OS crash a stale page
+  //     could, in principle, serve another entry's intact value. If that matters, delete the
+  //     directory after an unclean OS shutdown.
+  //   For a cache whose every key carries a generation (the value for a key never changes),
+  //   losing entries is harmless: they are misses, refilled from L3.
+  // The destructor flushes (mdb_env_sync) before closing, so everything committed before a clean
+  // close is durable. The flag is per process: processes sharing `dir` may differ. Default true.
+  bool durable_commits = true;
 
   // How often writers call mdb_reader_check to clear slots of dead processes, microseconds of
   // `clock` time (also every 1024 writes). Default 10 s.
@@ -133,7 +156,7 @@ struct KvOptions {
 struct KvStats {
   uint64_t hits = 0;
   uint64_t misses = 0;             // includes expired and corrupt values
-  uint64_t puts = 0;               // successful Put() calls
+  uint64_t puts = 0;               // successful Put() calls, plus entries of successful PutBatch()
   uint64_t erases = 0;             // Erase() calls that removed an entry
   uint64_t evictions = 0;          // entries removed to stay under the bound (by this process)
   uint64_t expirations = 0;        // Gets that found an expired entry
@@ -169,6 +192,8 @@ class ValueVisitor {
   void* object_;
   void (*call_)(void*, std::string_view);
 };
+
+struct KvEntry;
 
 class KvStore {
  public:
@@ -210,6 +235,22 @@ class KvStore {
   virtual Status Put(std::string_view key, std::string_view value,
                      int64_t ttl_micros = kDefaultTtl) = 0;
 
+  // Stores every entry in ONE write transaction: afterwards all of them are visible, or (on an
+  // error) none. Each entry behaves as Put(entry.key, entry.value, entry.ttl_micros); a key that
+  // appears twice ends with its last value. Cheaper than one Put per entry: one commit (one
+  // fsync pair unless durable_commits is false) and one writer-lock acquisition for the batch.
+  // Eviction and MDB_MAP_FULL recovery are those of Put: on MDB_MAP_FULL the store evicts, in
+  // its own transactions, and retries the whole batch. An empty batch is OK and writes nothing.
+  // Every entry is checked before anything is written; the first bad one fails the call, naming
+  // its index ("entry 3: empty key"): InvalidArgument for an empty or too-long key or a negative
+  // TTL other than kDefaultTtl, TooLarge for a value over max_value_bytes. TooLarge also when
+  // the values total more than max(map_size_bytes / 4, max_value_bytes) bytes (split the batch:
+  // it would flush most of the cache to make room, or never fit). Busy when even an empty map
+  // has no room; Corruption / IOError when LMDB fails. KvStats::puts grows by entries.size().
+  // The entries' bytes are only read during the call. Thread-safe; blocks while another thread
+  // or process writes, and holds LMDB's writer lock for the whole batch.
+  virtual Status PutBatch(std::span<const KvEntry> entries) = 0;
+
   // Removes `key`. OK whether or not it was present. Thread-safe.
   virtual Status Erase(std::string_view key) = 0;
 
@@ -226,6 +267,13 @@ class KvStore {
 
  protected:
   KvStore() = default;
+};
+
+// One entry of KvStore::PutBatch. Views only: the bytes must stay valid for the call.
+struct KvEntry {
+  std::string_view key;
+  std::string_view value;
+  int64_t ttl_micros = KvStore::kDefaultTtl;  // as Put's ttl_micros
 };
 
 }  // namespace folio::kv
