@@ -3,22 +3,34 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <optional>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "data_dir.h"
+#include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
+#include "http/server.h"
 #include "progress_bar.h"
 #include "query_args.h"
 #include "seed.h"
+#include "stats_json.h"
 
 namespace folio::app {
 namespace {
 
 using storage::DocumentStore;
+
+// {"hit":bool,"source":"memory|kv|database"}: what SonicJS clients read from X-Cache-*.
+std::string CacheMeta(Tier tier) {
+  return std::string("{\"hit\":") + (tier == Tier::kDatabase ? "false" : "true") +
+         ",\"source\":\"" + TierName(tier) + "\"}";
+}
 
 struct GlobalFlags {
   std::string data_dir;
@@ -136,6 +148,62 @@ class Cli {
         ->capture_default_str();
     demo->callback([&, this] { code_ = Demo(demo_count); });
 
+    auto* serve = app.add_subcommand("serve", "serve the HTTP/JSON API");
+    HttpConfig http;
+    std::string config_file;
+    bool no_access_log = false;
+    serve->add_option("--config", config_file, "JSON file with the same keys as these flags");
+    serve->add_option("--listen", http.listen, "HOST:PORT to listen on")->capture_default_str();
+    serve->add_option("--threads", http.threads, "io threads (0 = cores)")->capture_default_str();
+    serve->add_option("--token", http.token, "bearer token for writes and drafts")
+        ->envname("FOLIO_TOKEN");
+    serve->add_option("--log-level", http.log_level, "trace|debug|info|warn|error|off")
+        ->capture_default_str();
+    serve->add_flag("--no-access-log", no_access_log, "do not log every request");
+    serve->add_option("--max-connections", http.max_connections)->capture_default_str();
+    serve->add_option("--body-limit", http.body_limit_bytes, "largest request body, bytes")
+        ->capture_default_str();
+    serve->add_option("--request-timeout-ms", http.request_timeout_ms)->capture_default_str();
+    serve->add_option("--idle-timeout-ms", http.idle_timeout_ms)->capture_default_str();
+    serve->callback([&, this] {
+      // The config file gives defaults; flags given on the command line win.
+      HttpConfig merged;
+      if (!config_file.empty()) {
+        Status s = LoadHttpConfigFile(config_file, &merged);
+        if (!s.ok()) {
+          code_ = Fail(s);
+          return;
+        }
+      }
+      for (const auto* opt : serve->get_options()) {
+        if (opt->count() == 0 && opt->get_name() != "--token") continue;
+        const std::string& name = opt->get_name();
+        if (name == "--listen")
+          merged.listen = http.listen;
+        else if (name == "--threads")
+          merged.threads = http.threads;
+        else if (name == "--token" && !http.token.empty())
+          merged.token = http.token;
+        else if (name == "--log-level")
+          merged.log_level = http.log_level;
+        else if (name == "--max-connections")
+          merged.max_connections = http.max_connections;
+        else if (name == "--body-limit")
+          merged.body_limit_bytes = http.body_limit_bytes;
+        else if (name == "--request-timeout-ms")
+          merged.request_timeout_ms = http.request_timeout_ms;
+        else if (name == "--idle-timeout-ms")
+          merged.idle_timeout_ms = http.idle_timeout_ms;
+      }
+      if (no_access_log) merged.access_log = false;
+      code_ = Serve(merged);
+    });
+
+    app.add_subcommand("stats",
+                       "print this process's engine counters and the shared L2 tier's usage "
+                       "(a running service's live counters are at GET /v1/stats)")
+        ->callback([this] { code_ = Stats(); });
+
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -165,39 +233,35 @@ class Cli {
     return s.IsInvalidArgument() ? 2 : 1;
   }
 
-  std::unique_ptr<DocumentStore> OpenStore(bool create) {
+  std::unique_ptr<Engine> OpenEngine(bool create) {
     DataDir dir = ResolveDataDir(flags_.data_dir, flags_.db);
-    if (create) {
-      Status s = dir.Ensure();
-      if (!s.ok()) {
-        Fail(s);
-        return nullptr;
-      }
-    }
-    storage::StoreOptions options;
-    options.path = dir.db_path;
-    options.create_if_missing = create;
-    auto store = DocumentStore::Open(options);
-    if (!store.ok()) {
-      Fail(store.status().IsNotFound()
-               ? Status::NotFound("no database at '" + dir.db_path + "': run 'folio init' first")
-               : store.status());
+    if (!create && !std::filesystem::exists(dir.db_path)) {
+      Fail(Status::NotFound("no database at '" + dir.db_path + "': run 'folio init' first"));
       return nullptr;
     }
-    return std::move(*store);
+    Options options;
+    options.data_dir = dir.dir;
+    options.db_path = dir.db_path;
+    options.create_if_missing = create;
+    auto engine = Engine::Open(options);
+    if (!engine.ok()) {
+      Fail(engine.status());
+      return nullptr;
+    }
+    return std::move(*engine);
   }
 
   int Init() {
-    auto store = OpenStore(/*create=*/true);
-    if (!store) return 1;
-    out_ << "folio: database ready at " << store->options().path << "\n";
+    auto engine = OpenEngine(/*create=*/true);
+    if (!engine) return 1;
+    out_ << "folio: database ready at " << engine->options().db_path << "\n";
     return 0;
   }
 
   int Migrate(bool status_only) {
-    auto store = OpenStore(/*create=*/!status_only);
-    if (!store) return 1;
-    auto list = store->MigrationStatus();
+    auto engine = OpenEngine(/*create=*/!status_only);
+    if (!engine) return 1;
+    auto list = engine->store().MigrationStatus();
     if (!list.ok()) return Fail(list.status());
     for (const auto& m : *list) {
       out_ << (m.applied ? "applied  " : "pending  ") << m.filename << "  " << m.checksum
@@ -223,18 +287,18 @@ class Cli {
       def.fields[name] = *kind;
     }
     def.facets = facets;
-    auto store = OpenStore(/*create=*/true);
-    if (!store) return 1;
-    auto registered = store->RegisterType(def);
+    auto engine = OpenEngine(/*create=*/true);
+    if (!engine) return 1;
+    auto registered = engine->RegisterType(def);
     if (!registered.ok()) return Fail(registered.status());
     out_ << TypeJson(*registered).dump() << "\n";
     return 0;
   }
 
   int TypesList() {
-    auto store = OpenStore(/*create=*/false);
-    if (!store) return 1;
-    for (const auto& t : store->ListTypes())
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    for (const auto& t : engine->store().ListTypes())
       out_ << TypeJson(t).dump() << "\n";
     return 0;
   }
@@ -248,12 +312,12 @@ class Cli {
   }
 
   int Seed(SeedOptions options) {
-    auto store = OpenStore(/*create=*/true);
-    if (!store) return 1;
+    auto engine = OpenEngine(/*create=*/true);
+    if (!engine) return 1;
     options.tenant = flags_.tenant;
     ProgressBar bar("seeding", options.count);
     options.on_progress = [&bar](int64_t done) { bar.Update(done); };
-    auto written = SeedDocuments(*store, options);
+    auto written = SeedDocuments(*engine, options);
     if (!written.ok()) return Fail(written.status());
     return 0;
   }
@@ -281,34 +345,38 @@ class Cli {
     if (!data.ok()) return Fail(data.status());
     storage::DocumentFields fields{doc.slug,         doc.title,      doc.locale,
                                    doc.scheduled_at, doc.expires_at, std::nullopt};
-    auto store = OpenStore(/*create=*/false);
-    if (!store) return 1;
-    if (root.empty()) {
-      if (type.empty()) return Fail(Status::InvalidArgument("put without ROOT needs --type"));
-      return PrintWrite(store->Create({flags_.tenant, type, *data, fields}));
+    if (root.empty() && type.empty()) {
+      return Fail(Status::InvalidArgument("put without ROOT needs --type"));
     }
-    if (!type.empty()) {
+    if (!root.empty() && !type.empty()) {
       return Fail(Status::InvalidArgument("--type is for new documents; ROOT keeps its type"));
     }
-    if (merge) return PrintWrite(store->Patch({flags_.tenant, root, *data, fields}));
-    return PrintWrite(store->Update({flags_.tenant, root, *data, fields}));
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    if (root.empty()) {
+      return PrintWrite(engine->Write(storage::CreateOp{flags_.tenant, type, *data, fields}));
+    }
+    if (merge)
+      return PrintWrite(engine->Write(storage::PatchOp{flags_.tenant, root, *data, fields}));
+    return PrintWrite(engine->Write(storage::UpdateOp{flags_.tenant, root, *data, fields}));
   }
 
   int Lifecycle(const std::string& root, storage::LifecycleAction action) {
-    auto store = OpenStore(/*create=*/false);
-    if (!store) return 1;
-    return PrintWrite(store->Apply({flags_.tenant, root, action}));
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    return PrintWrite(engine->Write(storage::LifecycleOp{flags_.tenant, root, action}));
   }
 
   int Get(const std::string& root, const std::string& status) {
     storage::Query axis;
     Status s = ParseStatus(status, axis);
     if (!s.ok()) return Fail(s);
-    auto store = OpenStore(/*create=*/false);
-    if (!store) return 1;
-    auto doc = store->Get(flags_.tenant, root, axis.axis);
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    auto doc = engine->Get(flags_.tenant, root, axis.axis);
     if (!doc.ok()) return Fail(doc.status());
-    out_ << "{\"data\":" << doc->ToJson() << "}\n";
+    out_ << "{\"data\":" << doc->json() << ",\"meta\":{\"cache\":" << CacheMeta(doc->tier())
+         << "}}\n";
     return 0;
   }
 
@@ -329,51 +397,94 @@ class Cli {
     return q;
   }
 
-  // Prints pages as {"data":[…],"meta":{"count":n,"next_cursor":…}}, one per line.
-  int WalkPages(DocumentStore& store, storage::Query q, bool all) {
-    for (int page_no = 1;; ++page_no) {
-      auto page = store.List(q);
+  // Prints pages as the HTTP service answers them, one per line:
+  // {"data":[…],"meta":{"count":n,"next_cursor":…,"cache":{"hit":…,"source":…}}}
+  int WalkPages(Engine& engine, storage::Query q, bool all) {
+    for (;;) {
+      auto page = engine.Query(q);
       if (!page.ok()) return Fail(page.status());
-      out_ << "{\"data\":" << page->documents_json << ",\"meta\":{\"page\":" << page_no
-           << ",\"count\":" << page->count << ",\"next_cursor\":"
-           << (page->next_cursor ? nlohmann::json(*page->next_cursor).dump() : "null") << "}}\n";
-      if (!all || !page->next_cursor) return 0;
-      q.cursor = *page->next_cursor;
+      out_ << page->body_prefix() << CacheMeta(page->tier()) << "}}\n";
+      if (!all || !page->next_cursor()) return 0;
+      q.cursor = std::string(*page->next_cursor());
     }
   }
 
   int Query(const QueryFlags& f) {
     auto q = BuildQuery(f);
     if (!q.ok()) return Fail(q.status());
-    auto store = OpenStore(/*create=*/false);
-    if (!store) return 1;
-    return WalkPages(*store, *q, f.all);
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    return WalkPages(*engine, *q, f.all);
   }
 
   int Demo(int64_t count) {
-    auto store = OpenStore(/*create=*/true);
-    if (!store) return 1;
-    const std::string type = SeedTypeIds(1).front();
+    auto engine = OpenEngine(/*create=*/true);
+    if (!engine) return 1;
+    Status seeded = SeedIfEmpty(*engine, count);
+    if (!seeded.ok()) return Fail(seeded);
     storage::Query q;
     q.tenant = flags_.tenant;
-    q.type = type;
-    q.limit = 1;
-    auto probe = store->ListTypes().empty() ? Result<storage::Page>(Status::NotFound("empty"))
-                                            : store->List(q);
-    if (!probe.ok() || probe->count == 0) {
-      SeedOptions options;
-      options.count = count;
-      options.tenant = flags_.tenant;
-      options.body_bytes = 120;
-      ProgressBar bar("seeding demo documents", count);
-      options.on_progress = [&bar](int64_t done) { bar.Update(done); };
-      auto written = SeedDocuments(*store, options);
-      if (!written.ok()) return Fail(written.status());
-    }
-    err_ << "folio: walking the published '" << type << "' listing of " << store->options().path
-         << ", 10 per page\n";
+    q.type = SeedTypeIds(1).front();
     q.limit = 10;
-    return WalkPages(*store, q, /*all=*/true);
+    err_ << "folio: walking the published '" << q.type << "' listing of "
+         << engine->options().db_path << ", 10 per page\n";
+    return WalkPages(*engine, q, /*all=*/true);
+  }
+
+  // Seeds demo documents when the store has no document types yet.
+  Status SeedIfEmpty(Engine& engine, int64_t count) {
+    if (!engine.store().ListTypes().empty()) return Status::Ok();
+    SeedOptions options;
+    options.count = count;
+    options.tenant = flags_.tenant;
+    options.body_bytes = 120;
+    ProgressBar bar("seeding demo documents", count);
+    options.on_progress = [&bar](int64_t done) { bar.Update(done); };
+    auto written = SeedDocuments(engine, options);
+    return written.ok() ? Status::Ok() : written.status();
+  }
+
+  int Serve(const HttpConfig& config) {
+    auto level = spdlog::level::from_str(config.log_level);
+    if (level == spdlog::level::off && config.log_level != "off") {
+      return Fail(Status::InvalidArgument("--log-level '" + config.log_level + "' is unknown"));
+    }
+    spdlog::set_level(level);
+    auto engine = OpenEngine(/*create=*/true);
+    if (!engine) return 1;
+    auto server = HttpServer::Bind(*engine, config);
+    if (!server.ok()) return Fail(server.status());
+    std::string host;
+    uint16_t port = 0;
+    (void)ParseListen(config.listen, &host, &port);
+    const std::string base = "http://" + host + ":" + std::to_string((*server)->port());
+    const auto types = engine->store().ListTypes();
+    const std::string type = types.empty() ? "blog-post" : types.front().id;
+    const std::string auth = config.token.empty() ? "" : " -H 'Authorization: Bearer <token>'";
+    out_ << "folio: serving " << engine->options().db_path << " on " << base
+         << (config.token.empty() ? " (no token: writes are open)" : " (writes need the token)")
+         << "\n\ntry:\n"
+         << "  curl -s '" << base << "/v1/default/types/" << type << "/documents?limit=3'\n"
+         << "  curl -si '" << base << "/v1/default/types/" << type
+         << "/documents?limit=3&where.views.gte=5000&facet.tags=news' | grep -i x-cache\n"
+         << "  curl -s" << auth << " -X POST '" << base << "/v1/default/types/" << type
+         << "/documents' -d '{\"data\":{\"title\":\"Hello\",\"views\":1}}'\n"
+         << "  curl -s" << auth << " -X POST '" << base
+         << "/v1/default/documents/<root_id>/publish'\n"
+         << "  curl -s '" << base << "/metrics' | head\n"
+         << "  curl -s '" << base << "/v1/stats'\n\n"
+         << "Ctrl-C stops it gracefully.\n";
+    out_.flush();
+    (*server)->Run();
+    spdlog::info("stopped");
+    return 0;
+  }
+
+  int Stats() {
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    out_ << StatsToJson(engine->Stats()) << "\n";
+    return 0;
   }
 
   GlobalFlags flags_;

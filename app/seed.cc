@@ -19,7 +19,14 @@ std::vector<std::string> SeedTypeIds(int types) {
   return ids;
 }
 
-Result<int64_t> SeedDocuments(storage::DocumentStore& store, const SeedOptions& options) {
+namespace {
+
+using RegisterFn = std::function<Result<storage::TypeDefinition>(const storage::TypeDefinition&)>;
+using BatchFn =
+    std::function<Result<std::vector<storage::WriteResult>>(const std::vector<storage::WriteOp>&)>;
+
+Result<int64_t> Seed(const RegisterFn& register_type, const BatchFn& apply_batch,
+                     const SeedOptions& options) {
   if (options.count < 0) return Status::InvalidArgument("seed count must not be negative");
   if (options.types < 1 || options.types > 64) {
     return Status::InvalidArgument("seed types " + std::to_string(options.types) +
@@ -36,7 +43,7 @@ Result<int64_t> SeedDocuments(storage::DocumentStore& store, const SeedOptions& 
                   {"rating", storage::FieldKind::kNumber},
                   {"featured", storage::FieldKind::kBoolean}};
     def.facets = {"tags"};
-    auto registered = store.RegisterType(def);
+    auto registered = register_type(def);
     if (!registered.ok()) return registered.status();
   }
 
@@ -81,7 +88,7 @@ Result<int64_t> SeedDocuments(storage::DocumentStore& store, const SeedOptions& 
       ops.emplace_back(std::move(create));
     }
     // Creating assigns ids, so publishing goes in a second batch that names them.
-    auto created = store.ApplyBatch(ops);
+    auto created = apply_batch(ops);
     if (!created.ok()) return created.status();
     if (options.publish) {
       std::vector<storage::WriteOp> publishes;
@@ -89,13 +96,25 @@ Result<int64_t> SeedDocuments(storage::DocumentStore& store, const SeedOptions& 
         publishes.emplace_back(storage::LifecycleOp{options.tenant, r.document.root_id,
                                                     storage::LifecycleAction::kPublish});
       }
-      auto published = store.ApplyBatch(publishes);
+      auto published = apply_batch(publishes);
       if (!published.ok()) return published.status();
     }
     written += in_batch;
     if (options.on_progress) options.on_progress(written);
   }
   return written;
+}
+
+}  // namespace
+
+Result<int64_t> SeedDocuments(Engine& engine, const SeedOptions& options) {
+  return Seed([&](const auto& def) { return engine.RegisterType(def); },
+              [&](const auto& ops) { return engine.WriteBatch(ops); }, options);
+}
+
+Result<int64_t> SeedDocuments(storage::DocumentStore& store, const SeedOptions& options) {
+  return Seed([&](const auto& def) { return store.RegisterType(def); },
+              [&](const auto& ops) { return store.ApplyBatch(ops); }, options);
 }
 
 }  // namespace folio::app

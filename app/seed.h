@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "folio/base/status.h"
+#include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
 
 namespace folio::app {
@@ -28,7 +29,8 @@ std::vector<std::string> SeedTypeIds(int types);
 
 // Registers the seed types (fields title, category, views, rating, featured; facet tags) and
 // writes `count` documents in batches. Documents written in one batch share a timestamp.
-// Returns how many were written.
+// Returns how many were written. Through an Engine, the writes invalidate its caches.
+Result<int64_t> SeedDocuments(Engine& engine, const SeedOptions& options);
 Result<int64_t> SeedDocuments(storage::DocumentStore& store, const SeedOptions& options);
 
 }  // namespace folio::app

@@ -61,13 +61,15 @@ Result<std::unique_ptr<DocumentStore>> DocumentStore::Open(const StoreOptions& g
   auto applied = detail::ApplyMigrations(*impl->writer, detail::BundledMigrations());
   if (!applied.ok()) return applied.status();
 
-  {
-    auto stmt = impl->writer->Prepare("SELECT value FROM folio_meta WHERE key = 'cursor_secret'");
+  for (auto [key, target] : {std::pair{"cursor_secret", &impl->cursor_secret},
+                             std::pair{"instance_id", &impl->instance_id}}) {
+    auto stmt = impl->writer->Prepare("SELECT value FROM folio_meta WHERE key = ?1");
     if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, key);
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
-    if (!*row) return Status::Corruption("folio_meta has no cursor_secret");
-    impl->cursor_secret = std::string(stmt->ColumnText(0));
+    if (!*row) return Status::Corruption(std::string("folio_meta has no ") + key);
+    *target = std::string(stmt->ColumnText(0));
   }
 
   FOLIO_RETURN_IF_ERROR(impl->ReloadTypes(*impl->writer));
@@ -82,6 +84,11 @@ Result<std::unique_ptr<DocumentStore>> DocumentStore::Open(const StoreOptions& g
     }
     FOLIO_RETURN_IF_ERROR(txn->Commit());
   }
+
+  auto version_conn = Connection::Open(impl->options.path, /*read_only=*/true, /*create=*/false,
+                                       impl->options.busy_timeout_ms);
+  if (!version_conn.ok()) return version_conn.status();
+  impl->data_version_conn = std::move(*version_conn);
 
   for (int i = 0; i < impl->options.read_connections; ++i) {
     auto reader = Connection::Open(impl->options.path, /*read_only=*/true, /*create=*/false,

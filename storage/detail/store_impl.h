@@ -55,6 +55,10 @@ class DocumentStore::Impl {
 
   const StoreOptions options;
   std::string cursor_secret;
+  std::string instance_id;
+
+  std::mutex data_version_mu;  // serializes use of `data_version_conn`
+  std::unique_ptr<detail::Connection> data_version_conn;
 
   std::mutex write_mu;  // serializes use of `writer`
   std::unique_ptr<detail::Connection> writer;

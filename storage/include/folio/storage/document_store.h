@@ -85,6 +85,18 @@ class DocumentStore {
   // The SQL and bound parameters List(query) would run, with EXPLAIN QUERY PLAN's lines.
   Result<std::vector<std::string>> ExplainList(const Query& query);
 
+  // ---- Cache support (for the tiers above) ----
+  // The invalidation generation of every (tenant, type) that ever had a row written, read in
+  // one transaction. Triggers bump a generation in the same transaction as any change to what
+  // that type's listings read, whoever writes.
+  Result<std::vector<TypeGeneration>> ListGenerations();
+  // A number that changes whenever any connection, in this process or another, has committed
+  // to the database since the previous call (SQLite's data_version, on a connection of its own).
+  Result<int64_t> DataVersion();
+  // A random id made once per database: cache keys carry it, so caches never answer for a
+  // different database file.
+  const std::string& instance_id() const;
+
   // The options the store was opened with, defaults filled in.
   const StoreOptions& options() const;
 

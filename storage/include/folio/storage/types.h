@@ -183,6 +183,14 @@ struct PermissionRule {
   std::string effect;          // allow | deny
 };
 
+// ---- Cache support -------------------------------------------------------------------------
+
+struct TypeGeneration {
+  std::string tenant;
+  std::string type;
+  int64_t generation = 0;
+};
+
 // ---- Migrations ----------------------------------------------------------------------------
 
 struct MigrationInfo {

@@ -1,0 +1,353 @@
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "http/service.h"
+
+namespace folio::app {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+class Session;
+
+// What sessions need of the server: config, service, metrics, and the registry that lets a
+// shutdown reach every open connection.
+struct ServerContext {
+  const HttpConfig& config;
+  Service& service;
+  HttpMetrics& metrics;
+  std::mutex mu;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  bool stopping = false;
+  std::function<void()> on_last_session;  // called when stopping and the last session ends
+};
+
+// One connection: read a request, answer it, repeat while keep-alive. Every step runs on the
+// connection's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ServerContext& ctx) : stream_(std::move(socket)), ctx_(ctx) {}
+
+  void Start() {
+    {
+      std::lock_guard lock(ctx_.mu);
+      ctx_.sessions[this] = weak_from_this();
+    }
+    registered_ = true;
+    ctx_.metrics.ConnectionOpened();
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+  }
+
+  ~Session() {
+    if (!registered_) return;  // a rejected connection was never counted
+    ctx_.metrics.ConnectionClosed();
+    bool notify = false;
+    {
+      std::lock_guard lock(ctx_.mu);
+      ctx_.sessions.erase(this);
+      notify = ctx_.stopping && ctx_.sessions.empty();
+    }
+    if (notify && ctx_.on_last_session) ctx_.on_last_session();
+  }
+
+  // Shutdown: an idle connection closes now; a busy one after its response.
+  void Drain() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->draining_ = true;
+      if (!self->busy_) self->Close();
+    });
+  }
+
+  // The grace period is over.
+  void ForceClose() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+
+  // Refuses the connection with 503 (over max-connections).
+  void Reject() {
+    ctx_.metrics.ConnectionRejected();
+    reply_ = std::make_unique<HttpReply>(
+        Service::ErrorReply(503, "unavailable", "too many connections; try again", 11, false));
+    busy_ = true;
+    WriteReply();
+  }
+
+ private:
+  void DoRead() {
+    if (draining_) return Close();
+    busy_ = false;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(ctx_.config.header_limit_bytes));
+    parser_->body_limit(ctx_.config.body_limit_bytes);
+    stream_.expires_after(std::chrono::milliseconds(ctx_.config.idle_timeout_ms));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    busy_ = true;
+    if (parser_->get().target().size() > ctx_.config.url_limit_bytes) {
+      return SendError(
+          414, "URL is longer than " + std::to_string(ctx_.config.url_limit_bytes) + " bytes");
+    }
+    stream_.expires_after(std::chrono::milliseconds(ctx_.config.request_timeout_ms));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::operation_aborted || ec == beast::error::timeout ||
+        ec == net::error::connection_reset) {
+      return Close();
+    }
+    if (ec == http::error::body_limit) {
+      return SendError(
+          413, "request body is over " + std::to_string(ctx_.config.body_limit_bytes) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return SendError(431, "request header is over " +
+                                std::to_string(ctx_.config.header_limit_bytes) + " bytes");
+    }
+    // Anything else is a malformed request: answer 400 and close, since the stream can no
+    // longer be trusted to frame the next request.
+    SendError(400, "malformed HTTP request: " + ec.message());
+  }
+
+  void SendError(unsigned status, const std::string& message) {
+    busy_ = true;
+    close_after_write_ = true;
+    reply_ = std::make_unique<HttpReply>(Service::ErrorReply(status,
+                                                             status == 413   ? "payload_too_large"
+                                                             : status == 431 ? "header_too_large"
+                                                             : status == 414 ? "uri_too_long"
+                                                                             : "bad_request",
+                                                             message, 11, false));
+    started_ = NowNanos();
+    method_ = "-";
+    target_ = "-";
+    WriteReply();
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    HttpRequest request = parser_->release();
+    started_ = NowNanos();
+    method_ = std::string(request.method_string());
+    target_ = std::string(request.target());
+    close_after_write_ = !request.keep_alive();
+    stream_.expires_never();  // the engine's time is not the client's; writes set their own
+    ctx_.service.Handle(std::move(request), stream_.get_executor(),
+                        [self = shared_from_this()](HttpReply reply) {
+                          self->reply_ = std::make_unique<HttpReply>(std::move(reply));
+                          self->WriteReply();
+                        });
+  }
+
+  void WriteReply() {
+    stream_.expires_after(std::chrono::milliseconds(ctx_.config.request_timeout_ms));
+    beast::async_write(stream_, std::move(reply_->message),
+                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, std::size_t bytes) {
+    const unsigned status = reply_->status;
+    const Route route = reply_->route;
+    const int64_t nanos = NowNanos() - started_;
+    ctx_.metrics.Record(route, status, static_cast<uint64_t>(nanos));
+    if (ctx_.config.access_log) {
+      spdlog::info("{} {} {} {}B {:.3f}ms", method_, target_, status, bytes, nanos / 1e6);
+    }
+    reply_.reset();
+    if (ec) return Close();
+    if (close_after_write_ || draining_) return Close();
+    DoRead();
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  ServerContext& ctx_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::unique_ptr<HttpReply> reply_;
+  bool registered_ = false;
+  bool busy_ = false, draining_ = false, close_after_write_ = false;
+  int64_t started_ = 0;
+  std::string method_, target_;
+};
+
+class HttpServer::Impl {
+ public:
+  Impl(Engine& engine, const HttpConfig& config)
+      : config_(config),
+        threads_(config.threads > 0 ? config.threads
+                                    : std::max(1u, std::thread::hardware_concurrency())),
+        ioc_(threads_),
+        acceptor_(net::make_strand(ioc_)),
+        signals_(ioc_),
+        grace_timer_(ioc_),
+        service_(engine, metrics_, config_),
+        ctx_{config_, service_, metrics_, {}, {}, false, {}} {
+    ctx_.on_last_session = [this] { net::post(ioc_, [this] { grace_timer_.cancel(); }); };
+  }
+
+  Status Bind(bool handle_signals) {
+    std::string host;
+    uint16_t port = 0;
+    FOLIO_RETURN_IF_ERROR(ParseListen(config_.listen, &host, &port));
+    beast::error_code ec;
+    auto address = net::ip::make_address(host, ec);
+    if (ec) {
+      return Status::InvalidArgument("--listen host '" + host + "' is not an IP address");
+    }
+    tcp::endpoint endpoint(address, port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return Status::IOError("cannot listen on " + config_.listen + ": " + ec.message());
+    if (handle_signals) {
+      signals_.add(SIGINT);
+      signals_.add(SIGTERM);
+      signals_.async_wait([this](beast::error_code e, int signo) {
+        if (e) return;
+        spdlog::info("signal {}: shutting down (grace {} ms)", signo, config_.shutdown_grace_ms);
+        BeginShutdown();
+      });
+    }
+    return Status::Ok();
+  }
+
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  void Run() {
+    DoAccept();
+    std::vector<std::thread> workers;
+    for (int i = 1; i < threads_; ++i)
+      workers.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (auto& t : workers)
+      t.join();
+  }
+
+  void BeginShutdown() {
+    net::dispatch(acceptor_.get_executor(), [this] {
+      if (shutting_down_) return;
+      shutting_down_ = true;
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+      signals_.cancel(ignored);
+      std::vector<std::shared_ptr<Session>> open;
+      {
+        std::lock_guard lock(ctx_.mu);
+        ctx_.stopping = true;
+        for (auto& [raw, weak] : ctx_.sessions) {
+          if (auto s = weak.lock()) open.push_back(std::move(s));
+        }
+      }
+      if (open.empty()) return;
+      for (auto& s : open)
+        s->Drain();
+      grace_timer_.expires_after(std::chrono::milliseconds(config_.shutdown_grace_ms));
+      grace_timer_.async_wait([this](beast::error_code ec) {
+        if (ec) return;  // every session ended first
+        std::lock_guard lock(ctx_.mu);
+        for (auto& [raw, weak] : ctx_.sessions) {
+          if (auto s = weak.lock()) s->ForceClose();
+        }
+      });
+    });
+  }
+
+  HttpMetrics& metrics() { return metrics_; }
+
+ private:
+  void DoAccept() {
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           [this](beast::error_code ec, tcp::socket socket) {
+                             if (ec) {
+                               if (ec == net::error::operation_aborted || !acceptor_.is_open())
+                                 return;
+                               spdlog::warn("accept failed: {}", ec.message());
+                               return DoAccept();
+                             }
+                             auto session = std::make_shared<Session>(std::move(socket), ctx_);
+                             if (metrics_.open_connections() >= config_.max_connections) {
+                               session->Reject();
+                             } else {
+                               session->Start();
+                             }
+                             DoAccept();
+                           });
+  }
+
+  const HttpConfig config_;
+  const int threads_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  net::signal_set signals_;
+  net::steady_timer grace_timer_;
+  HttpMetrics metrics_;
+  Service service_;
+  ServerContext ctx_;
+  bool shutting_down_ = false;
+};
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Bind(Engine& engine, const HttpConfig& config,
+                                                     bool handle_signals) {
+  auto impl = std::make_unique<Impl>(engine, config);
+  FOLIO_RETURN_IF_ERROR(impl->Bind(handle_signals));
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpServer::~HttpServer() = default;
+uint16_t HttpServer::port() const {
+  return impl_->port();
+}
+void HttpServer::Run() {
+  impl_->Run();
+}
+void HttpServer::Stop() {
+  impl_->BeginShutdown();
+}
+HttpMetrics& HttpServer::metrics() {
+  return impl_->metrics();
+}
+
+}  // namespace folio::app

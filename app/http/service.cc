@@ -1,0 +1,624 @@
+#include "http/service.h"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/version.hpp>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "folio/storage/document_store.h"
+#include "http/page_body.h"
+#include "http/request_target.h"
+#include "query_args.h"
+#include "stats_json.h"
+
+namespace folio::app {
+namespace {
+
+namespace http = boost::beast::http;
+using nlohmann::json;
+
+unsigned HttpStatusFor(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk:
+      return 200;
+    case Status::Code::kNotFound:
+      return 404;
+    case Status::Code::kInvalidArgument:
+      return 400;
+    case Status::Code::kConflict:
+      return 409;
+    case Status::Code::kTooLarge:
+      return 413;
+    case Status::Code::kPermissionDenied:
+      return 403;
+    case Status::Code::kBusy:
+    case Status::Code::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+const char* ErrorCode(unsigned status) {
+  switch (status) {
+    case 400:
+      return "bad_request";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 409:
+      return "conflict";
+    case 413:
+      return "payload_too_large";
+    case 414:
+      return "uri_too_long";
+    case 431:
+      return "header_too_large";
+    case 503:
+      return "unavailable";
+    default:
+      return "internal";
+  }
+}
+
+// Compares in time independent of where the strings differ.
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < b.size(); ++i) {
+    diff |= static_cast<unsigned char>(b[i] ^ (i < a.size() ? a[i] : 0));
+  }
+  return diff == 0;
+}
+
+std::string CacheMetaJson(Tier tier) {
+  return std::string("{\"hit\":") + (tier == Tier::kDatabase ? "false" : "true") +
+         ",\"source\":\"" + TierName(tier) + "\"}";
+}
+
+Result<int> ParseInt(const std::string& text, const char* what) {
+  int v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Status::InvalidArgument(std::string(what) + " '" + text + "' is not an integer");
+  }
+  return v;
+}
+
+// "user:u1,role:editor,group:g1"
+Result<storage::Principal> ParsePrincipal(std::string_view header) {
+  storage::Principal p;
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ')
+      item.remove_suffix(1);
+    if (item.empty()) continue;
+    size_t colon = item.find(':');
+    if (colon == std::string_view::npos || colon + 1 == item.size()) {
+      return Status::InvalidArgument("X-Folio-Principal item '" + std::string(item) +
+                                     "' is not kind:id");
+    }
+    std::string_view kind = item.substr(0, colon);
+    std::string id(item.substr(colon + 1));
+    if (kind == "user")
+      p.user_id = id;
+    else if (kind == "role")
+      p.roles.push_back(id);
+    else if (kind == "group")
+      p.groups.push_back(id);
+    else {
+      return Status::InvalidArgument("X-Folio-Principal kind '" + std::string(kind) +
+                                     "' is not user, role or group");
+    }
+  }
+  return p;
+}
+
+// The document fields a create/put/patch body may carry beside data.
+Result<storage::DocumentFields> ParseFields(const json& body) {
+  storage::DocumentFields f;
+  auto text = [&](const char* key, std::optional<std::string>& out) -> Status {
+    if (!body.contains(key) || body[key].is_null()) return Status::Ok();
+    if (!body[key].is_string())
+      return Status::InvalidArgument(std::string(key) + " must be a string");
+    out = body[key].get<std::string>();
+    return Status::Ok();
+  };
+  auto seconds = [&](const char* key, std::optional<int64_t>& out) -> Status {
+    if (!body.contains(key) || body[key].is_null()) return Status::Ok();
+    if (!body[key].is_number_integer()) {
+      return Status::InvalidArgument(std::string(key) + " must be integer seconds");
+    }
+    out = body[key].get<int64_t>();
+    return Status::Ok();
+  };
+  FOLIO_RETURN_IF_ERROR(text("slug", f.slug));
+  FOLIO_RETURN_IF_ERROR(text("title", f.title));
+  FOLIO_RETURN_IF_ERROR(text("locale", f.locale));
+  FOLIO_RETURN_IF_ERROR(seconds("scheduled_at", f.scheduled_at));
+  FOLIO_RETURN_IF_ERROR(seconds("expires_at", f.expires_at));
+  return f;
+}
+
+}  // namespace
+
+// One request in flight: its parsed parts, where to answer, and how.
+class Service::Call : public std::enable_shared_from_this<Service::Call> {
+ public:
+  Call(Service& service, HttpRequest request, boost::asio::any_io_executor executor,
+       std::function<void(HttpReply)> done)
+      : service_(service),
+        engine_(service.engine_),
+        request_(std::move(request)),
+        executor_(std::move(executor)),
+        done_(std::move(done)) {}
+
+  void Run() {
+    auto target =
+        ParseRequestTarget(std::string_view(request_.target().data(), request_.target().size()));
+    if (!target.ok()) return Error(400, target.status().message());
+    target_ = std::move(*target);
+    const auto& seg = target_.segments;
+    const http::verb verb = request_.method();
+    authorized_ = Authorized();
+
+    if (seg.size() == 1 && seg[0] == "healthz")
+      return OnlyVerb(Route::kHealth, verb, http::verb::get, [&] { Health(); });
+    if (seg.size() == 1 && seg[0] == "metrics")
+      return OnlyVerb(Route::kMetrics, verb, http::verb::get, [&] { Metrics(); });
+    if (seg.empty() || seg[0] != "v1") return NotFound();
+    if (seg.size() == 2 && seg[1] == "stats")
+      return OnlyVerb(Route::kStats, verb, http::verb::get, [&] { Stats(); });
+    if (seg.size() == 2 && seg[1] == "types") {
+      return OnlyVerb(Route::kRegisterType, verb, http::verb::post, [&] { RegisterType(); });
+    }
+    if (seg.size() < 3) return NotFound();
+    tenant_ = seg[1];
+    if (seg.size() == 5 && seg[2] == "types" && seg[4] == "documents") {
+      type_ = seg[3];
+      if (verb == http::verb::get) return Enter(Route::kListDocuments, [&] { List(); });
+      if (verb == http::verb::post) return Enter(Route::kCreateDocument, [&] { Create(); });
+      return MethodNotAllowed(Route::kListDocuments);
+    }
+    if (seg[2] != "documents" || seg.size() < 4) return NotFound();
+    root_id_ = seg[3];
+    if (seg.size() == 4) {
+      switch (verb) {
+        case http::verb::get:
+          return Enter(Route::kGetDocument, [&] { Get(); });
+        case http::verb::put:
+          return Enter(Route::kReplaceDocument, [&] { Replace(false); });
+        case http::verb::patch:
+          return Enter(Route::kPatchDocument, [&] { Replace(true); });
+        case http::verb::delete_:
+          return Enter(Route::kDeleteDocument,
+                       [&] { Lifecycle(storage::LifecycleAction::kDelete); });
+        default:
+          return MethodNotAllowed(Route::kGetDocument);
+      }
+    }
+    if (seg.size() == 5) {
+      const std::string& action = seg[4];
+      if (action == "publish")
+        return OnlyVerb(Route::kPublish, verb, http::verb::post,
+                        [&] { Lifecycle(storage::LifecycleAction::kPublish); });
+      if (action == "unpublish")
+        return OnlyVerb(Route::kUnpublish, verb, http::verb::post,
+                        [&] { Lifecycle(storage::LifecycleAction::kUnpublish); });
+      if (action == "restore")
+        return OnlyVerb(Route::kRestore, verb, http::verb::post,
+                        [&] { Lifecycle(storage::LifecycleAction::kRestore); });
+      if (action == "permissions") {
+        if (verb == http::verb::get)
+          return Enter(Route::kGetPermissions, [&] { GetPermissions(); });
+        if (verb == http::verb::put)
+          return Enter(Route::kSetPermissions, [&] { SetPermissions(); });
+        return MethodNotAllowed(Route::kGetPermissions);
+      }
+    }
+    NotFound();
+  }
+
+ private:
+  template <typename Fn>
+  void OnlyVerb(folio::app::Route route, http::verb verb, http::verb allowed, Fn fn) {
+    if (verb != allowed) return MethodNotAllowed(route);
+    Enter(route, fn);
+  }
+  template <typename Fn>
+  void Enter(folio::app::Route route, Fn fn) {
+    route_ = route;
+    fn();
+  }
+
+  bool Authorized() const {
+    if (service_.config_.token.empty()) return true;
+    auto it = request_.find(http::field::authorization);
+    if (it == request_.end()) return false;
+    std::string_view value(it->value().data(), it->value().size());
+    constexpr std::string_view kBearer = "Bearer ";
+    if (value.substr(0, kBearer.size()) != kBearer) return false;
+    return ConstantTimeEquals(value.substr(kBearer.size()), service_.config_.token);
+  }
+
+  // Writes, type registration, permission rules and drafts need the token when one is set.
+  bool RequireToken() {
+    if (authorized_) return true;
+    Error(401, "this request needs Authorization: Bearer <token>");
+    return false;
+  }
+
+  // The reader: the X-Folio-Principal a token-carrying backend vouches for, else public.
+  Result<storage::Principal> Principal() const {
+    if (service_.config_.token.empty() || !authorized_) return storage::Principal{};
+    auto it = request_.find("X-Folio-Principal");
+    if (it == request_.end()) return storage::Principal{};
+    return ParsePrincipal(std::string_view(it->value().data(), it->value().size()));
+  }
+
+  Result<storage::Axis> AxisParam() {
+    storage::Query q;
+    const std::string* status = target_.Param("status");
+    FOLIO_RETURN_IF_ERROR(ParseStatus(status ? *status : "", q));
+    return q.axis;
+  }
+
+  // ---- Routes ----
+
+  void Health() { Json(200, R"({"status":"ok"})"); }
+
+  void Metrics() {
+    auto res = MakeResponse<http::string_body>(200);
+    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    res.body() = service_.metrics_.RenderPrometheus(engine_.Stats());
+    Send(std::move(res));
+  }
+
+  void Stats() { Json(200, StatsToJson(engine_.Stats())); }
+
+  void List() {
+    storage::Query q;
+    q.tenant = tenant_;
+    q.type = type_;
+    Status s = ParseListing(q);
+    if (!s.ok()) return Fail(s);
+    if (q.axis == storage::Axis::kDraft && !RequireToken()) return;
+    auto principal = Principal();
+    if (!principal.ok()) return Fail(principal.status());
+    q.principal = std::move(*principal);
+    const bool is_public = q.axis == storage::Axis::kPublished && q.principal.anonymous();
+    engine_.AsyncQuery(std::move(q),
+                       boost::asio::bind_executor(
+                           executor_, [self = shared_from_this(), is_public](Result<PageRef> page) {
+                             if (!page.ok()) return self->Fail(page.status());
+                             auto res = self->MakeResponse<SharedPageBody>(200);
+                             self->CacheHeaders(res, page->tier(), is_public);
+                             res.body().owner = page->bytes();
+                             res.body().shared = page->body_prefix();
+                             res.body().tail = CacheMetaJson(page->tier()) + "}}";
+                             self->Send(std::move(res));
+                           }));
+  }
+
+  Status ParseListing(storage::Query& q) {
+    for (const auto& [key, value] : target_.params) {
+      if (key == "status") {
+        FOLIO_RETURN_IF_ERROR(ParseStatus(value, q));
+      } else if (key == "locale") {
+        q.locale = value;
+      } else if (key == "limit") {
+        auto limit = ParseInt(value, "limit");
+        if (!limit.ok()) return limit.status();
+        q.limit = *limit;
+      } else if (key == "cursor") {
+        q.cursor = value;
+      } else if (key == "sort") {
+        q.sort = value;
+      } else if (key == "order") {
+        FOLIO_RETURN_IF_ERROR(ParseOrder(value, q));
+      } else if (key.rfind("where.", 0) == 0) {
+        std::string rest = key.substr(6);
+        size_t dot = rest.find('.');
+        std::string field = rest.substr(0, dot);
+        std::string op = dot == std::string::npos ? "eq" : rest.substr(dot + 1);
+        if (op == "in") {
+          std::string joined = value;
+          std::replace(joined.begin(), joined.end(), ',', '|');
+          FOLIO_RETURN_IF_ERROR(ParseWhere(field + ":in:" + joined, q));
+        } else {
+          FOLIO_RETURN_IF_ERROR(ParseWhere(field + ":" + op + ":" + value, q));
+        }
+      } else if (key.rfind("facet.", 0) == 0) {
+        FOLIO_RETURN_IF_ERROR(ParseFacet(key.substr(6) + "=" + value, q));
+      } else {
+        return Status::InvalidArgument("unknown query parameter '" + key + "'");
+      }
+    }
+    return Status::Ok();
+  }
+
+  void Get() {
+    auto axis = AxisParam();
+    if (!axis.ok()) return Fail(axis.status());
+    if (*axis == storage::Axis::kDraft && !RequireToken()) return;
+    auto principal = Principal();
+    if (!principal.ok()) return Fail(principal.status());
+    const bool is_public = *axis == storage::Axis::kPublished && principal->anonymous();
+    engine_.AsyncGet(tenant_, root_id_, *axis, std::move(*principal),
+                     boost::asio::bind_executor(executor_, [self = shared_from_this(),
+                                                            is_public](Result<DocumentRef> doc) {
+                       if (!doc.ok()) return self->Fail(doc.status());
+                       auto res = self->MakeResponse<SharedPageBody>(200);
+                       self->CacheHeaders(res, doc->tier(), is_public);
+                       res.body().head = "{\"data\":";
+                       res.body().owner = doc->bytes();
+                       res.body().shared = doc->json();
+                       res.body().tail = "}";
+                       self->Send(std::move(res));
+                     }));
+  }
+
+  Result<json> JsonBody() {
+    json body = json::parse(request_.body(), nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded()) return Status::InvalidArgument("request body is not valid JSON");
+    if (!body.is_object()) return Status::InvalidArgument("request body must be a JSON object");
+    return body;
+  }
+
+  // The body's "data" object as text, and the document fields beside it.
+  Status DocumentBody(std::string* data, storage::DocumentFields* fields) {
+    auto body = JsonBody();
+    if (!body.ok()) return body.status();
+    auto it = body->find("data");
+    if (it == body->end()) return Status::InvalidArgument("request body needs a \"data\" object");
+    if (!it->is_object()) return Status::InvalidArgument("\"data\" must be a JSON object");
+    try {
+      *data = it->dump();
+    } catch (const json::exception& e) {
+      return Status::InvalidArgument(std::string("\"data\" is not valid UTF-8: ") + e.what());
+    }
+    auto f = ParseFields(*body);
+    if (!f.ok()) return f.status();
+    *fields = std::move(*f);
+    return Status::Ok();
+  }
+
+  void WriteDocument(storage::WriteOp op, unsigned status) {
+    engine_.AsyncWrite(std::move(op),
+                       boost::asio::bind_executor(executor_, [self = shared_from_this(), status](
+                                                                 Result<storage::WriteResult> r) {
+                         if (!r.ok()) return self->Fail(r.status());
+                         if (status == 204)
+                           return self->Send(self->MakeResponse<http::empty_body>(204));
+                         self->Json(status, "{\"data\":" + r->document.ToJson() + "}");
+                       }));
+  }
+
+  void Create() {
+    if (!RequireToken()) return;
+    storage::CreateOp op{tenant_, type_, "", {}};
+    Status s = DocumentBody(&op.data, &op.fields);
+    if (!s.ok()) return Fail(s);
+    WriteDocument(std::move(op), 201);
+  }
+
+  void Replace(bool merge) {
+    if (!RequireToken()) return;
+    std::string data;
+    storage::DocumentFields fields;
+    Status s = DocumentBody(&data, &fields);
+    if (!s.ok()) return Fail(s);
+    if (merge) return WriteDocument(storage::PatchOp{tenant_, root_id_, data, fields}, 200);
+    WriteDocument(storage::UpdateOp{tenant_, root_id_, data, fields}, 200);
+  }
+
+  void Lifecycle(storage::LifecycleAction action) {
+    if (!RequireToken()) return;
+    WriteDocument(storage::LifecycleOp{tenant_, root_id_, action},
+                  action == storage::LifecycleAction::kDelete ? 204 : 200);
+  }
+
+  void RegisterType() {
+    if (!RequireToken()) return;
+    auto body = JsonBody();
+    if (!body.ok()) return Fail(body.status());
+    storage::TypeDefinition def;
+    if (!body->contains("id") || !(*body)["id"].is_string()) {
+      return Error(400, "type needs a string \"id\"");
+    }
+    def.id = (*body)["id"].get<std::string>();
+    if (body->contains("display_name") && (*body)["display_name"].is_string()) {
+      def.display_name = (*body)["display_name"].get<std::string>();
+    }
+    if (body->contains("fields")) {
+      const json& fields = (*body)["fields"];
+      if (!fields.is_object()) return Error(400, "\"fields\" must be an object of name: kind");
+      for (const auto& [name, kind] : fields.items()) {
+        auto k = kind.is_string() ? storage::ParseFieldKind(kind.get<std::string>()) : std::nullopt;
+        if (!k) {
+          return Error(400,
+                       "field '" + name + "': kind must be text, number, integer, boolean or date");
+        }
+        def.fields[name] = *k;
+      }
+    }
+    if (body->contains("facets")) {
+      const json& facets = (*body)["facets"];
+      if (!facets.is_array()) return Error(400, "\"facets\" must be an array of names");
+      for (const auto& f : facets) {
+        if (!f.is_string()) return Error(400, "\"facets\" must be an array of names");
+        def.facets.push_back(f.get<std::string>());
+      }
+    }
+    std::function<Result<storage::TypeDefinition>()> work = [this, def] {
+      return engine_.RegisterType(def);
+    };
+    engine_.AsyncRun(std::move(work),
+                     boost::asio::bind_executor(
+                         executor_, [self = shared_from_this()](Result<storage::TypeDefinition> t) {
+                           if (!t.ok()) return self->Fail(t.status());
+                           json fields = json::object();
+                           for (const auto& [name, kind] : t->fields)
+                             fields[name] = storage::FieldKindName(kind);
+                           json out = {{"data",
+                                        {{"id", t->id},
+                                         {"display_name", t->display_name},
+                                         {"fields", fields},
+                                         {"facets", t->facets}}}};
+                           self->Json(200, out.dump());
+                         }));
+  }
+
+  static json RulesJson(const std::vector<storage::PermissionRule>& rules) {
+    json arr = json::array();
+    for (const auto& r : rules) {
+      arr.push_back({{"principal_type", r.principal_type},
+                     {"principal_id", r.principal_id},
+                     {"permission", r.permission},
+                     {"effect", r.effect}});
+    }
+    return {{"data", {{"rules", arr}}}};
+  }
+
+  void GetPermissions() {
+    if (!RequireToken()) return;
+    std::function<Result<std::vector<storage::PermissionRule>>()> work = [this] {
+      return engine_.GetPermissions(tenant_, root_id_);
+    };
+    engine_.AsyncRun(
+        std::move(work),
+        boost::asio::bind_executor(
+            executor_, [self = shared_from_this()](Result<std::vector<storage::PermissionRule>> r) {
+              if (!r.ok()) return self->Fail(r.status());
+              self->Json(200, RulesJson(*r).dump());
+            }));
+  }
+
+  void SetPermissions() {
+    if (!RequireToken()) return;
+    auto body = JsonBody();
+    if (!body.ok()) return Fail(body.status());
+    auto it = body->find("rules");
+    if (it == body->end() || !it->is_array()) return Error(400, "body needs a \"rules\" array");
+    std::vector<storage::PermissionRule> rules;
+    for (const auto& r : *it) {
+      if (!r.is_object()) return Error(400, "each rule must be an object");
+      auto field = [&r](const char* key, const char* fallback) {
+        return r.contains(key) && r[key].is_string() ? r[key].get<std::string>()
+                                                     : std::string(fallback);
+      };
+      rules.push_back({field("principal_type", ""), field("principal_id", ""),
+                       field("permission", ""), field("effect", "allow")});
+    }
+    std::function<Result<std::vector<storage::PermissionRule>>()> work =
+        [this, rules]() -> Result<std::vector<storage::PermissionRule>> {
+      Status s = engine_.SetPermissions(tenant_, root_id_, rules);
+      if (!s.ok()) return s;
+      return rules;
+    };
+    engine_.AsyncRun(
+        std::move(work),
+        boost::asio::bind_executor(
+            executor_, [self = shared_from_this()](Result<std::vector<storage::PermissionRule>> r) {
+              if (!r.ok()) return self->Fail(r.status());
+              self->Json(200, RulesJson(*r).dump());
+            }));
+  }
+
+  // ---- Responses ----
+
+  template <typename Body>
+  http::response<Body> MakeResponse(unsigned status) {
+    http::response<Body> res{static_cast<http::status>(status), request_.version()};
+    res.set(http::field::server, "folio");
+    res.keep_alive(request_.keep_alive());
+    return res;
+  }
+
+  template <typename Response>
+  void CacheHeaders(Response& res, Tier tier, bool is_public) {
+    res.set(http::field::content_type, "application/json");
+    res.set("X-Cache-Status", tier == Tier::kDatabase ? "MISS" : "HIT");
+    res.set("X-Cache-Source", TierName(tier));
+    res.set(http::field::cache_control,
+            is_public ? "public, max-age=0, must-revalidate" : "private, no-store");
+  }
+
+  void Json(unsigned status, std::string body) {
+    auto res = MakeResponse<http::string_body>(status);
+    res.set(http::field::content_type, "application/json");
+    res.body() = std::move(body);
+    Send(std::move(res));
+  }
+
+  void Fail(const Status& s) { Error(HttpStatusFor(s), s.message()); }
+
+  void Error(unsigned status, std::string_view message) {
+    HttpReply reply = ErrorReply(status, ErrorCode(status), message, request_.version(),
+                                 request_.keep_alive(), route_);
+    Reply(std::move(reply));
+  }
+
+  void NotFound() {
+    Error(404, "no route for " + std::string(request_.method_string()) + " " +
+                   std::string(request_.target()));
+  }
+  void MethodNotAllowed(folio::app::Route route) {
+    route_ = route;
+    Error(405, std::string(request_.method_string()) + " is not allowed on " +
+                   std::string(request_.target()));
+  }
+
+  template <typename Body>
+  void Send(http::response<Body>&& res) {
+    unsigned status = res.result_int();
+    res.prepare_payload();
+    Reply(HttpReply{http::message_generator(std::move(res)), route_, status});
+  }
+
+  void Reply(HttpReply reply) {
+    // Handlers already run on executor_ (bind_executor) or on the caller's strand.
+    done_(std::move(reply));
+  }
+
+  Service& service_;
+  Engine& engine_;
+  HttpRequest request_;
+  boost::asio::any_io_executor executor_;
+  std::function<void(HttpReply)> done_;
+  RequestTarget target_;
+  folio::app::Route route_ = Route::kUnmatched;
+  bool authorized_ = false;
+  std::string tenant_, type_, root_id_;
+};
+
+Service::Service(Engine& engine, HttpMetrics& metrics, const HttpConfig& config)
+    : engine_(engine), metrics_(metrics), config_(config) {}
+
+void Service::Handle(HttpRequest request, boost::asio::any_io_executor executor,
+                     std::function<void(HttpReply)> done) {
+  std::make_shared<Call>(*this, std::move(request), std::move(executor), std::move(done))->Run();
+}
+
+HttpReply Service::ErrorReply(unsigned status, std::string_view code, std::string_view message,
+                              unsigned version, bool keep_alive, folio::app::Route route) {
+  http::response<http::string_body> res{static_cast<http::status>(status), version};
+  res.set(http::field::server, "folio");
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(keep_alive);
+  res.body() = json{{"error", {{"code", code}, {"message", message}}}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+  res.prepare_payload();
+  return HttpReply{http::message_generator(std::move(res)), route, status};
+}
+
+}  // namespace folio::app

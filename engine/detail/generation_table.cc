@@ -1,0 +1,80 @@
+#include "detail/generation_table.h"
+
+namespace folio::detail {
+namespace {
+
+std::atomic<uint64_t> next_table_id{1};
+
+constexpr char kTypeSeparator = '\x1f';
+constexpr char kTenantSuffix = '\x1e';
+
+void AppendKey(std::string& out, std::string_view tenant, char separator, std::string_view type) {
+  out.assign(tenant);
+  out.push_back(separator);
+  out.append(type);
+}
+
+// What one thread last saw of one table.
+struct ThreadView {
+  uint64_t table_id = 0;
+  uint64_t version = 0;
+  std::shared_ptr<const void> snapshot;  // type-erased: Snapshot is private to the table
+  std::string key_buffer;                // reused for lookups: no allocation once warm
+};
+thread_local ThreadView tls_view;
+
+}  // namespace
+
+GenerationTable::GenerationTable()
+    : id_(next_table_id.fetch_add(1)), current_(std::make_shared<const Snapshot>()) {}
+
+uint64_t GenerationTable::Get(std::string_view tenant, std::string_view type) const {
+  return Find(tenant, kTypeSeparator, type);
+}
+
+uint64_t GenerationTable::GetTenant(std::string_view tenant) const {
+  return Find(tenant, kTenantSuffix, {});
+}
+
+uint64_t GenerationTable::Find(std::string_view tenant, char separator,
+                               std::string_view type) const {
+  ThreadView& view = tls_view;
+  uint64_t version = version_.load(std::memory_order_acquire);
+  if (view.table_id != id_ || view.version != version || view.snapshot == nullptr) {
+    std::lock_guard lock(mu_);
+    view.table_id = id_;
+    view.version = current_->version;
+    view.snapshot = current_;
+  }
+  const auto* snapshot = static_cast<const Snapshot*>(view.snapshot.get());
+  AppendKey(view.key_buffer, tenant, separator, type);
+  auto it = snapshot->generations.find(view.key_buffer);
+  return it == snapshot->generations.end() ? 0 : it->second;
+}
+
+size_t GenerationTable::Publish(const std::vector<storage::TypeGeneration>& rows) {
+  auto next = std::make_shared<Snapshot>();
+  std::string key;
+  for (const auto& row : rows) {
+    AppendKey(key, row.tenant, kTypeSeparator, row.type);
+    next->generations[key] = static_cast<uint64_t>(row.generation);
+    AppendKey(key, row.tenant, kTenantSuffix, {});
+    next->generations[key] += static_cast<uint64_t>(row.generation);
+  }
+  std::lock_guard lock(mu_);
+  size_t changed = 0;
+  for (const auto& [k, gen] : next->generations) {
+    auto it = current_->generations.find(k);
+    if (it == current_->generations.end() || it->second != gen) ++changed;
+  }
+  for (const auto& [k, gen] : current_->generations) {
+    if (next->generations.count(k) == 0) ++changed;  // a database swapped under us
+  }
+  if (changed == 0) return 0;
+  next->version = current_->version + 1;
+  current_ = std::move(next);
+  version_.store(current_->version, std::memory_order_release);
+  return changed;
+}
+
+}  // namespace folio::detail

@@ -1,0 +1,101 @@
+#include "detail/query_key.h"
+
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include <cstring>
+#include <type_traits>
+
+namespace folio::detail {
+namespace {
+
+// Feeds typed, length-prefixed fields to an XXH3-128 state living on the stack.
+class KeyHasher {
+ public:
+  explicit KeyHasher(char domain) {
+    XXH3_128bits_reset(&state_);
+    Byte(domain);
+  }
+  void Bytes(const void* p, size_t n) { XXH3_128bits_update(&state_, p, n); }
+  void Byte(char c) { Bytes(&c, 1); }
+  void U64(uint64_t v) { Bytes(&v, sizeof v); }
+  void Str(std::string_view s) {
+    U64(s.size());
+    Bytes(s.data(), s.size());
+  }
+  void Principal(const storage::Principal& p) {
+    Byte(p.user_id ? 'u' : '-');
+    if (p.user_id) Str(*p.user_id);
+    U64(p.roles.size());
+    for (const auto& r : p.roles)
+      Str(r);
+    U64(p.groups.size());
+    for (const auto& g : p.groups)
+      Str(g);
+  }
+  CacheKey Finish(uint64_t generation) {
+    XXH128_hash_t h = XXH3_128bits_digest(&state_);
+    CacheKey key;
+    std::memcpy(key.data(), &h.low64, 8);
+    std::memcpy(key.data() + 8, &h.high64, 8);
+    std::memcpy(key.data() + 16, &generation, 8);
+    return key;
+  }
+
+ private:
+  XXH3_state_t state_;
+};
+
+}  // namespace
+
+CacheKey PageKey(std::string_view instance_id, const storage::Query& q, uint64_t generation) {
+  KeyHasher h('P');
+  h.Str(instance_id);
+  h.Str(q.tenant);
+  h.Str(q.type);
+  h.Str(q.locale);
+  h.Byte(q.axis == storage::Axis::kPublished ? 'p' : 'd');
+  h.U64(q.filters.size());
+  for (const auto& f : q.filters) {
+    h.Str(f.field);
+    h.Byte(static_cast<char>(f.op));
+    h.U64(f.values.size());
+    for (const auto& v : f.values) {
+      h.Byte(static_cast<char>(v.index()));
+      std::visit(
+          [&h](const auto& x) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>) {
+              h.Str(x);
+            } else {
+              h.Bytes(&x, sizeof x);
+            }
+          },
+          v);
+    }
+  }
+  h.U64(q.facets.size());
+  for (const auto& f : q.facets) {
+    h.Str(f.field);
+    h.Str(f.value);
+  }
+  h.Str(q.sort);
+  h.Byte(q.order == storage::SortOrder::kDesc ? 'd' : 'a');
+  h.U64(static_cast<uint64_t>(q.limit));
+  h.Str(q.cursor);
+  h.Principal(q.principal);
+  return h.Finish(generation);
+}
+
+CacheKey DocumentKey(std::string_view instance_id, std::string_view tenant,
+                     std::string_view root_id, storage::Axis axis,
+                     const storage::Principal& principal, uint64_t generation) {
+  KeyHasher h('D');
+  h.Str(instance_id);
+  h.Str(tenant);
+  h.Str(root_id);
+  h.Byte(axis == storage::Axis::kPublished ? 'p' : 'd');
+  h.Principal(principal);
+  return h.Finish(generation);
+}
+
+}  // namespace folio::detail

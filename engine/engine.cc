@@ -1,0 +1,460 @@
+#include "folio/engine/engine.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "detail/counters.h"
+#include "detail/generation_table.h"
+#include "detail/inflight.h"
+#include "detail/l2_tier.h"
+#include "detail/page_codec.h"
+#include "detail/query_key.h"
+#include "detail/shared_epoch.h"
+#include "folio/cache/lru_cache.h"
+#include "folio/storage/document_store.h"
+
+namespace folio {
+
+using detail::CacheKey;
+using detail::KeyView;
+using Bytes = std::shared_ptr<const std::string>;
+
+namespace {
+
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr uint64_t kMemoryLatencySampleMask = 63;  // time 1 in 64 L1 hits
+
+}  // namespace
+
+class Engine::Impl {
+ public:
+  explicit Impl(Options opts) : options(std::move(opts)), pool(options.sqlite_threads) {}
+
+  ~Impl() {
+    {
+      std::lock_guard lock(poller_mu);
+      stopping = true;
+    }
+    poller_cv.notify_all();
+    if (poller.joinable()) poller.join();
+    pool.join();
+    l2.reset();  // flushes pending fills
+  }
+
+  // Reloads generations from SQLite when another folio process wrote since we last looked.
+  // Hot path: two atomic loads of lines nobody writes in the steady state.
+  void SyncWithOtherWriters() {
+    uint64_t epoch = shared_epoch->Load();
+    if (epoch == seen_epoch.load(std::memory_order_acquire)) return;
+    std::lock_guard lock(reload_mu);
+    if (epoch == seen_epoch.load(std::memory_order_acquire)) return;
+    if (ReloadGenerationsLocked().ok()) seen_epoch.store(epoch, std::memory_order_release);
+  }
+
+  // REQUIRES: reload_mu held. `count` is false for the first load, which invalidates nothing.
+  Status ReloadGenerationsLocked(bool count = true) {
+    auto rows = store->ListGenerations();
+    if (!rows.ok()) return rows.status();
+    size_t changed = generations.Publish(*rows);
+    if (count) invalidations.Add(changed);
+    return Status::Ok();
+  }
+
+  Status ReloadGenerations(bool count = true) {
+    std::lock_guard lock(reload_mu);
+    return ReloadGenerationsLocked(count);
+  }
+
+  // After a write through this engine commits: tell every process, then make this one's
+  // readers see it before the write returns.
+  void AfterWrite() {
+    writes.Add();
+    shared_epoch->Bump();
+    uint64_t epoch = shared_epoch->Load();
+    std::lock_guard lock(reload_mu);
+    if (ReloadGenerationsLocked().ok()) {
+      // Only move forward: a concurrent reload may already have acted on a later epoch.
+      uint64_t seen = seen_epoch.load(std::memory_order_acquire);
+      if (epoch > seen) seen_epoch.store(epoch, std::memory_order_release);
+    } else {
+      seen_epoch.store(0, std::memory_order_release);  // force the next reader to retry
+    }
+  }
+
+  // The instant (micros; 0 = none) a published page of (tenant, type) read at `read_micros`
+  // stops being valid: its type's next schedule boundary strictly after the read. Computed
+  // from the time the read STARTED (not when the page is filled), so a boundary that passes
+  // while the reader reads or waits to fill still ends the page's life.
+  int64_t PageDeadlineMicros(const std::string& tenant, const std::string& type, bool published,
+                             uint64_t generation, int64_t read_micros) {
+    if (!published) return 0;
+    const int64_t read_seconds = read_micros / 1'000'000;
+    std::optional<int64_t> boundary;
+    {
+      std::lock_guard lock(boundary_mu);
+      auto& entry = boundaries[tenant + '\x1f' + type];
+      // An entry answers for a read at t when it was computed for a time <= t and its boundary
+      // (if any) is still ahead of t: then it is also the next boundary after t.
+      if (!entry.known || entry.generation != generation || read_seconds < entry.after ||
+          (entry.boundary && *entry.boundary <= read_seconds)) {
+        auto next = store->NextScheduleBoundary(tenant, type, read_seconds);
+        if (!next.ok()) return read_micros;  // unknown: the page is not cached
+        entry = BoundaryEntry{true, generation, read_seconds, *next};
+      }
+      boundary = entry.boundary;
+    }
+    return boundary ? *boundary * 1'000'000 : 0;
+  }
+
+  // The TTL to cache a page with now: page_ttl_micros, cut at `deadline_micros` (0 = none).
+  // Negative when the deadline has passed (the page must not be cached).
+  int64_t TtlUntil(int64_t deadline_micros) const {
+    int64_t ttl = options.page_ttl_micros;
+    if (deadline_micros == 0) return ttl;
+    const int64_t until = deadline_micros - options.clock->NowMicros();
+    if (until <= 0) return -1;
+    return ttl == 0 ? until : std::min(ttl, until);
+  }
+
+  void PollLoop() {
+    const auto interval =
+        std::chrono::microseconds(std::max<int64_t>(1000, options.external_write_bound_micros / 2));
+    int64_t last_version = -1;
+    int maintain_countdown = 0;
+    std::unique_lock lock(poller_mu);
+    while (!stopping) {
+      poller_cv.wait_for(lock, interval, [this] { return stopping; });
+      if (stopping) break;
+      lock.unlock();
+      auto version = store->DataVersion();
+      if (version.ok() && *version != last_version) {
+        if (last_version != -1) external_changes.Add();
+        last_version = *version;
+        (void)ReloadGenerations();
+      }
+      if (l2 && --maintain_countdown <= 0) {
+        l2->Maintain();
+        maintain_countdown = 20;
+      }
+      lock.lock();
+    }
+  }
+
+  const Options options;
+  std::unique_ptr<storage::DocumentStore> store;
+  std::unique_ptr<cache::LruCache> l1;
+  std::unique_ptr<detail::L2Tier> l2;
+  std::unique_ptr<detail::SharedEpoch> shared_epoch;
+  detail::GenerationTable generations;
+  detail::InflightReads inflight;
+  boost::asio::thread_pool pool;
+
+  std::mutex reload_mu;
+  std::atomic<uint64_t> seen_epoch{0};
+
+  struct BoundaryEntry {
+    bool known = false;
+    uint64_t generation = 0;
+    int64_t after = 0;  // seconds: the time the boundary was looked up for
+    std::optional<int64_t> boundary;
+  };
+  std::mutex boundary_mu;
+  std::map<std::string, BoundaryEntry> boundaries;
+
+  std::mutex poller_mu;
+  std::condition_variable poller_cv;
+  bool stopping = false;
+  std::thread poller;
+
+  detail::StripedCounter memory_hits, memory_misses, memory_fills;
+  detail::StripedCounter kv_hits, kv_misses;
+  detail::StripedCounter database_reads, coalesced, writes, invalidations, external_changes;
+  detail::AtomicHistogram memory_latency, kv_latency, database_latency;
+};
+
+Result<std::unique_ptr<Engine>> Engine::Open(const Options& given) {
+  Options options = given;
+  if (options.clock == nullptr) options.clock = Clock::Real();
+  if (options.data_dir.empty()) return Status::InvalidArgument("Options.data_dir is empty");
+  if (options.sqlite_threads < 1 || options.sqlite_threads > 256) {
+    return Status::InvalidArgument("sqlite_threads must be in 1..256");
+  }
+  if (options.external_write_bound_micros <= 0) {
+    return Status::InvalidArgument("external_write_bound_micros must be positive");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return Status::IOError("cannot create data dir '" + options.data_dir + "': " + ec.message());
+  }
+  if (options.db_path.empty()) {
+    options.db_path = (std::filesystem::path(options.data_dir) / "folio.sqlite").string();
+  }
+
+  auto impl = std::make_unique<Impl>(options);
+  storage::StoreOptions store_options;
+  store_options.path = options.db_path;
+  store_options.create_if_missing = options.create_if_missing;
+  store_options.read_connections = options.read_connections;
+  store_options.keep_versions = options.keep_versions;
+  store_options.clock = options.clock;
+  auto store = storage::DocumentStore::Open(store_options);
+  if (!store.ok()) return store.status();
+  impl->store = std::move(*store);
+
+  cache::LruOptions l1_options;
+  l1_options.capacity_bytes = options.l1_capacity_bytes;
+  l1_options.shard_bits = options.l1_shard_bits;
+  l1_options.clock = options.clock;
+  auto l1 = cache::LruCache::Open(l1_options);
+  if (!l1.ok()) return l1.status();
+  impl->l1 = std::move(*l1);
+
+  auto epoch =
+      detail::SharedEpoch::Open((std::filesystem::path(options.data_dir) / "folio.epoch").string());
+  if (!epoch.ok()) return epoch.status();
+  impl->shared_epoch = std::move(*epoch);
+
+  if (options.l2_enabled) {
+    detail::L2Tier::Config config;
+    config.dir = (std::filesystem::path(options.data_dir) / "kv").string();
+    config.map_size_bytes = options.l2_map_size_bytes;
+    config.durable_commits = options.l2_durable_commits;
+    config.queue_limit = options.l2_fill_queue_limit;
+    config.clock = options.clock;
+    impl->l2 = std::make_unique<detail::L2Tier>(config);
+  }
+
+  impl->seen_epoch.store(impl->shared_epoch->Load());
+  FOLIO_RETURN_IF_ERROR(impl->ReloadGenerations(/*count=*/false));
+  Impl* raw = impl.get();
+  impl->poller = std::thread([raw] { raw->PollLoop(); });
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+const Options& Engine::options() const {
+  return impl_->options;
+}
+storage::DocumentStore& Engine::store() {
+  return *impl_->store;
+}
+
+Engine::Lookup Engine::PrepareLookup(const storage::Query& query) {
+  impl_->SyncWithOtherWriters();
+  uint64_t generation = impl_->generations.Get(query.tenant, query.type);
+  Lookup lookup;
+  lookup.generation = generation;
+  lookup.key = detail::PageKey(impl_->store->instance_id(), query, generation);
+  lookup.hash = cache::LruCache::HashKey(KeyView(lookup.key));
+  return lookup;
+}
+
+std::optional<PageRef> Engine::LookupMemory(const Lookup& lookup) {
+  int64_t start = 0;
+  thread_local uint64_t sample_tick = 0;
+  const bool sample = (++sample_tick & kMemoryLatencySampleMask) == 0;
+  if (sample) start = SteadyNanos();
+  cache::Value hit = impl_->l1->Lookup(KeyView(lookup.key), lookup.hash);
+  if (hit == nullptr) {
+    impl_->memory_misses.Add();
+    return std::nullopt;
+  }
+  impl_->memory_hits.Add();
+  if (sample) impl_->memory_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
+  return PageRef(std::move(hit), Tier::kMemory);
+}
+
+Result<PageRef> Engine::Query(const storage::Query& query) {
+  Lookup lookup = PrepareLookup(query);
+  if (std::optional<PageRef> hit = LookupMemory(lookup)) return std::move(*hit);
+  return QueryBelowMemory(query, lookup);
+}
+
+Result<PageRef> Engine::QueryBelowMemory(const storage::Query& query, const Lookup& lookup) {
+  Impl& impl = *impl_;
+  const int64_t start = SteadyNanos();
+  const uint64_t generation = lookup.generation;
+  const bool published = query.axis == storage::Axis::kPublished;
+
+  if (impl.l2) {
+    Bytes bytes;
+    switch (impl.l2->Get(lookup.key, &detail::IsWellFormedPage, &bytes)) {
+      case detail::L2Tier::Outcome::kHit: {
+        impl.kv_hits.Add();
+        // The L2 entry is live, so no boundary passed since its read: the next one after now
+        // bounds it.
+        int64_t ttl = impl.TtlUntil(impl.PageDeadlineMicros(
+            query.tenant, query.type, published, generation, impl.options.clock->NowMicros()));
+        if (ttl >= 0) {
+          impl.l1->Insert(KeyView(lookup.key), lookup.hash, bytes, ttl);
+          impl.memory_fills.Add();
+        }
+        impl.kv_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
+        return PageRef(std::move(bytes), Tier::kKv);
+      }
+      case detail::L2Tier::Outcome::kMiss:
+        impl.kv_misses.Add();
+        break;
+      case detail::L2Tier::Outcome::kFault:
+        break;  // counted by the tier
+    }
+  }
+
+  auto [flight, leader] = impl.inflight.Join(lookup.key);
+  if (!leader) {
+    impl.coalesced.Add();
+    auto shared = flight->Wait();
+    if (!shared.ok()) return shared.status();
+    return PageRef(std::move(*shared), Tier::kDatabase);
+  }
+  // Taken before the read: the page reflects no schedule boundary after this instant.
+  const int64_t read_micros = impl.options.clock->NowMicros();
+  if (impl.options.hooks) impl.options.hooks->BeforeDatabaseRead();
+  auto page = impl.store->List(query);
+  if (!page.ok()) {
+    impl.inflight.Finish(lookup.key, flight, page.status());
+    return page.status();
+  }
+  impl.database_reads.Add();
+  Bytes bytes = detail::EncodePage(*page);
+  const int64_t deadline =
+      impl.PageDeadlineMicros(query.tenant, query.type, published, generation, read_micros);
+  if (impl.options.hooks) impl.options.hooks->BeforeFill();
+  // The TTL is measured from the fill, so it is computed at the fill (a reader may have been
+  // descheduled since its read); a page whose deadline passed is not cached at all.
+  const int64_t ttl = impl.TtlUntil(deadline);
+  if (ttl >= 0) {
+    impl.l1->Insert(KeyView(lookup.key), lookup.hash, bytes, ttl);
+    impl.memory_fills.Add();
+    if (impl.l2) impl.l2->EnqueueFill(lookup.key, bytes, ttl);
+  }
+  impl.inflight.Finish(lookup.key, flight, bytes);
+  impl.database_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
+  return PageRef(std::move(bytes), Tier::kDatabase);
+}
+
+Result<DocumentRef> Engine::Get(const std::string& tenant, const std::string& root_id,
+                                storage::Axis axis, const storage::Principal& principal) {
+  Impl& impl = *impl_;
+  impl.SyncWithOtherWriters();
+  CacheKey key = detail::DocumentKey(impl.store->instance_id(), tenant, root_id, axis, principal,
+                                     impl.generations.GetTenant(tenant));
+  uint64_t hash = cache::LruCache::HashKey(KeyView(key));
+  if (cache::Value hit = impl.l1->Lookup(KeyView(key), hash)) {
+    impl.memory_hits.Add();
+    return DocumentRef(std::move(hit), Tier::kMemory);
+  }
+  impl.memory_misses.Add();
+  auto doc = impl.store->Get(tenant, root_id, axis, principal);
+  if (!doc.ok()) return doc.status();
+  impl.database_reads.Add();
+  auto json = std::make_shared<const std::string>(doc->ToJson());
+  int64_t ttl = impl.options.page_ttl_micros;
+  if (axis == storage::Axis::kPublished && doc->expires_at) {
+    int64_t until = *doc->expires_at * 1'000'000 - impl.options.clock->NowMicros();
+    ttl = std::max<int64_t>(1, ttl == 0 ? until : std::min(ttl, until));
+  }
+  impl.l1->Insert(KeyView(key), hash, json, ttl);
+  impl.memory_fills.Add();
+  return DocumentRef(std::move(json), Tier::kDatabase);
+}
+
+Result<storage::WriteResult> Engine::Write(const storage::WriteOp& op) {
+  auto result = impl_->store->Write(op);
+  if (result.ok() && result->changed) impl_->AfterWrite();
+  return result;
+}
+
+Result<std::vector<storage::WriteResult>> Engine::WriteBatch(
+    const std::vector<storage::WriteOp>& ops) {
+  auto results = impl_->store->ApplyBatch(ops);
+  if (results.ok()) impl_->AfterWrite();
+  return results;
+}
+
+Result<storage::TypeDefinition> Engine::RegisterType(const storage::TypeDefinition& type) {
+  return impl_->store->RegisterType(type);
+}
+
+Status Engine::SetPermissions(const std::string& tenant, const std::string& root_id,
+                              const std::vector<storage::PermissionRule>& rules) {
+  Status s = impl_->store->SetPermissions(tenant, root_id, rules);
+  if (s.ok()) impl_->AfterWrite();
+  return s;
+}
+
+Result<std::vector<storage::PermissionRule>> Engine::GetPermissions(const std::string& tenant,
+                                                                    const std::string& root_id) {
+  return impl_->store->GetPermissions(tenant, root_id);
+}
+
+void Engine::Post(std::function<void()> work) {
+  boost::asio::post(impl_->pool, std::move(work));
+}
+
+void Engine::FlushFills() {
+  if (impl_->l2) impl_->l2->Flush();
+}
+
+EngineStats Engine::Stats() const {
+  const Impl& impl = *impl_;
+  EngineStats s;
+  s.memory.hits = impl.memory_hits.Sum();
+  s.memory.misses = impl.memory_misses.Sum();
+  s.memory.fills = impl.memory_fills.Sum();
+  s.memory.latency = impl.memory_latency.Snapshot();
+  s.kv.hits = impl.kv_hits.Sum();
+  s.kv.misses = impl.kv_misses.Sum();
+  s.kv.latency = impl.kv_latency.Snapshot();
+  s.database.hits = impl.database_reads.Sum();
+  s.database.latency = impl.database_latency.Snapshot();
+  s.coalesced_misses = impl.coalesced.Sum();
+  s.writes = impl.writes.Sum();
+  s.invalidations = impl.invalidations.Sum();
+  s.external_changes = impl.external_changes.Sum();
+  cache::LruStats l1 = impl.l1->GetStats();
+  s.l1_bytes = l1.bytes_in_use;
+  s.l1_entries = l1.entries;
+  s.l1_capacity_bytes = impl.l1->capacity();
+  s.l1_evictions = l1.evictions;
+  if (impl.l2) {
+    s.kv.fills = impl.l2->fills();
+    s.l2_fills_dropped = impl.l2->dropped_fills();
+    s.l2_faults = impl.l2->faults();
+    s.l2_faults_by_kind = impl.l2->FaultsByKind();
+    if (auto kv = impl.l2->KvStatsSnapshot()) {
+      s.l2_available = true;
+      s.l2_bytes = kv->map_bytes_used;
+      s.l2_entries = kv->entries;
+      s.l2_map_size_bytes = kv->map_size_bytes;
+      s.l2_evictions = kv->evictions;
+    }
+  }
+  return s;
+}
+
+uint64_t LatencyHistogram::QuantileUpperBoundNanos(double q) const {
+  if (samples == 0) return 0;
+  auto rank = static_cast<uint64_t>(q * static_cast<double>(samples));
+  uint64_t seen = 0;
+  for (int i = 0; i < kBuckets; ++i) {
+    seen += counts[i];
+    if (seen > rank || i == kBuckets - 1) return i == 0 ? 1 : (uint64_t{1} << i);
+  }
+  return 0;
+}
+
+}  // namespace folio

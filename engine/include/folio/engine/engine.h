@@ -1,0 +1,183 @@
+// folio::Engine: keyset-paginated document queries through three tiers — an in-process LRU
+// (L1), a persistent LMDB cache shared by every folio process on the data dir (L2), and the
+// SQLite document store (L3) — with writes that invalidate what they change.
+//
+// Reads. Query() looks in L1, then L2 (filling L1 on a hit), then SQLite (filling both).
+// Concurrent misses on the same page run one SQLite query; the others wait for it.
+//
+// Consistency (DESIGN §4). Every cache key carries the generation of the (tenant, type) the
+// page lists. SQLite triggers bump a generation in the same transaction as any change to what
+// that type's listings read, so:
+//  - read-your-writes: a write through any folio process bumps the shared epoch in
+//    <data_dir>/folio.epoch after it commits; a query that starts afterwards, in any process,
+//    sees the epoch move, reloads the generations, and looks up fresh keys;
+//  - no stale fill: a reader takes its generation before its SQLite read starts, so a page
+//    read before a write commits is filed under the old generation, which no later reader
+//    asks for;
+//  - writers outside folio are noticed by polling SQLite's data_version within
+//    Options::external_write_bound_micros;
+//  - a crash loses nothing that matters: generations live in SQLite, committed with the
+//    write; L1 dies with the process; L2 entries of old generations are unreachable;
+//  - invalidation is O(1) in cached pages, and touches only the written (tenant, type).
+// A published page also expires at its type's next schedule boundary (scheduled_at /
+// expires_at), and pages are keyed by the reading principal.
+//
+// Faults. An L2 that is full, missing, corrupt or failing never fails a query: the engine
+// answers from SQLite and counts the fault.
+//
+// Async. The Async* forms take any Asio completion token (a callback, use_future,
+// use_awaitable) with the signature void(Result<T>). An L1 hit completes at once; other work
+// runs on the engine's own SQLite threads, never on the caller's, and completes through the
+// handler's associated executor (a coroutine resumes on its own executor; a plain callback
+// runs on the engine thread unless bound with asio::bind_executor).
+//
+// Thread-safety: every method may be called from any thread at once.
+#pragma once
+
+#include <array>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "folio/base/status.h"
+#include "folio/engine/options.h"
+#include "folio/engine/page.h"
+#include "folio/engine/stats.h"
+#include "folio/storage/types.h"
+
+namespace folio {
+
+namespace storage {
+class DocumentStore;
+}
+
+class Engine {
+ public:
+  // Opens the data dir: the SQLite store (migrated), L1, and L2 (an L2 that cannot be opened
+  // is a counted fault, not an error: the engine runs without it).
+  static Result<std::unique_ptr<Engine>> Open(const Options& options);
+  // Stops the background threads after flushing pending L2 fills.
+  // REQUIRES: no call in progress, no async operation outstanding.
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // ---- Reads ----
+  Result<PageRef> Query(const storage::Query& query);
+  Result<DocumentRef> Get(const std::string& tenant, const std::string& root_id, storage::Axis axis,
+                          const storage::Principal& principal = {});
+
+  // ---- Writes (each returns after its commit and its invalidation) ----
+  Result<storage::WriteResult> Write(const storage::WriteOp& op);
+  Result<std::vector<storage::WriteResult>> WriteBatch(const std::vector<storage::WriteOp>& ops);
+  Result<storage::TypeDefinition> RegisterType(const storage::TypeDefinition& type);
+  Status SetPermissions(const std::string& tenant, const std::string& root_id,
+                        const std::vector<storage::PermissionRule>& rules);
+  Result<std::vector<storage::PermissionRule>> GetPermissions(const std::string& tenant,
+                                                              const std::string& root_id);
+
+  // ---- Async forms ----
+  template <typename CompletionToken>
+  auto AsyncQuery(storage::Query query, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(Result<PageRef>)>(
+        [this](auto handler, storage::Query q) {
+          Lookup lookup = PrepareLookup(q);
+          if (std::optional<PageRef> hit = LookupMemory(lookup)) {
+            Complete(std::move(handler), Result<PageRef>(std::move(*hit)));
+            return;
+          }
+          RunOffThread(std::move(handler),
+                       [this, q = std::move(q), lookup]() { return QueryBelowMemory(q, lookup); });
+        },
+        token, std::move(query));
+  }
+
+  template <typename CompletionToken>
+  auto AsyncGet(std::string tenant, std::string root_id, storage::Axis axis,
+                storage::Principal principal, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(Result<DocumentRef>)>(
+        [this](auto handler, std::string t, std::string r, storage::Axis a, storage::Principal p) {
+          RunOffThread(std::move(handler), [this, t = std::move(t), r = std::move(r), a,
+                                            p = std::move(p)]() { return Get(t, r, a, p); });
+        },
+        token, std::move(tenant), std::move(root_id), axis, std::move(principal));
+  }
+
+  template <typename CompletionToken>
+  auto AsyncWrite(storage::WriteOp op, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(Result<storage::WriteResult>)>(
+        [this](auto handler, storage::WriteOp o) {
+          RunOffThread(std::move(handler), [this, o = std::move(o)]() { return Write(o); });
+        },
+        token, std::move(op));
+  }
+
+  // Runs `fn` (any blocking call on this engine) on the engine's threads and completes with
+  // its result. For the calls without a dedicated async form.
+  template <typename R, typename CompletionToken>
+  auto AsyncRun(std::function<R()> fn, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(R)>(
+        [this](auto handler, std::function<R()> f) {
+          RunOffThread(std::move(handler), std::move(f));
+        },
+        token, std::move(fn));
+  }
+
+  // ---- Introspection ----
+  EngineStats Stats() const;
+  // Waits until every queued L2 fill is written. For tests and shutdown.
+  void FlushFills();
+  const Options& options() const;
+  // The store underneath, for callers that need what the engine does not wrap (migration
+  // status, schema). Writes made through it bypass nothing: triggers still bump generations,
+  // but read-your-writes then holds only within external_write_bound_micros.
+  storage::DocumentStore& store();
+
+  // The cache key of a query, computed once; what the async forms pass between threads.
+  struct Lookup {
+    std::array<char, 24> key;  // 128-bit query hash + 64-bit generation
+    uint64_t hash;             // of `key`, for the L1 shard and table
+    uint64_t generation;       // of the query's (tenant, type), taken before any read
+  };
+
+ private:
+  class Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+
+  Lookup PrepareLookup(const storage::Query& query);
+  std::optional<PageRef> LookupMemory(const Lookup& lookup);
+  Result<PageRef> QueryBelowMemory(const storage::Query& query, const Lookup& lookup);
+  void Post(std::function<void()> work);
+
+  template <typename Handler, typename R>
+  static void Complete(Handler&& handler, R&& result) {
+    auto ex = boost::asio::get_associated_executor(handler);
+    boost::asio::dispatch(
+        ex, [h = std::forward<Handler>(handler), r = std::forward<R>(result)]() mutable {
+          std::move(h)(std::move(r));
+        });
+  }
+
+  // Runs fn() on the engine's threads, then completes `handler` with its result through the
+  // handler's executor, keeping that executor's work count up meanwhile.
+  template <typename Handler, typename Fn>
+  void RunOffThread(Handler handler, Fn fn) {
+    auto work = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
+    auto shared = std::make_shared<Handler>(std::move(handler));
+    Post([shared, work = std::move(work), fn = std::move(fn)]() mutable {
+      auto result = fn();
+      Complete(std::move(*shared), std::move(result));
+      work.reset();
+    });
+  }
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace folio

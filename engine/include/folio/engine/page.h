@@ -1,0 +1,57 @@
+// PageRef and DocumentRef: what the engine hands out. Both share immutable bytes with the
+// cache (copying a Ref copies a pointer, never page bytes) and stay valid after the entry is
+// evicted, for as long as the Ref lives. Safe to read from any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace folio {
+
+// Which tier answered.
+enum class Tier { kMemory, kKv, kDatabase };
+// "memory", "kv", "database" (the names SonicJS's X-Cache-Source uses).
+const char* TierName(Tier tier);
+
+// One page of a listing.
+//
+// The stored bytes hold the page's HTTP body up to its cache metadata:
+//   {"data":[…],"meta":{"count":N,"next_cursor":"…"|null,"cache":
+// so a server writes body_prefix() and then the cache object and "}}" without re-encoding.
+class PageRef {
+ public:
+  PageRef() = default;
+  PageRef(std::shared_ptr<const std::string> bytes, Tier tier);
+
+  int count() const;
+  std::string_view documents_json() const;  // "[{…},…]"
+  std::optional<std::string_view> next_cursor() const;
+  std::string_view body_prefix() const;
+  Tier tier() const { return tier_; }
+  bool valid() const { return bytes_ != nullptr; }
+  const std::shared_ptr<const std::string>& bytes() const { return bytes_; }
+
+ private:
+  std::shared_ptr<const std::string> bytes_;
+  Tier tier_ = Tier::kDatabase;
+};
+
+// One document, as JSON (Document::ToJson's form).
+class DocumentRef {
+ public:
+  DocumentRef() = default;
+  DocumentRef(std::shared_ptr<const std::string> json, Tier tier)
+      : json_(std::move(json)), tier_(tier) {}
+  std::string_view json() const { return *json_; }
+  Tier tier() const { return tier_; }
+  const std::shared_ptr<const std::string>& bytes() const { return json_; }
+
+ private:
+  std::shared_ptr<const std::string> json_;
+  Tier tier_ = Tier::kDatabase;
+};
+
+}  // namespace folio
