@@ -9,14 +9,21 @@
 namespace folio::detail {
 namespace {
 
-// Feeds typed, length-prefixed fields to an XXH3-128 state living on the stack.
+// Serializes typed, length-prefixed fields into a buffer on the stack and hashes it with one
+// XXH3-128 call (much cheaper than streaming many small updates); a key too long for the
+// buffer spills into a streaming state.
 class KeyHasher {
  public:
-  explicit KeyHasher(char domain) {
-    XXH3_128bits_reset(&state_);
-    Byte(domain);
+  explicit KeyHasher(char domain) { Byte(domain); }
+  void Bytes(const void* p, size_t n) {
+    if (used_ + n > buffer_.size()) Spill();
+    if (n > buffer_.size()) {
+      XXH3_128bits_update(&state_, p, n);
+      return;
+    }
+    std::memcpy(buffer_.data() + used_, p, n);
+    used_ += n;
   }
-  void Bytes(const void* p, size_t n) { XXH3_128bits_update(&state_, p, n); }
   void Byte(char c) { Bytes(&c, 1); }
   void U64(uint64_t v) { Bytes(&v, sizeof v); }
   void Str(std::string_view s) {
@@ -34,7 +41,13 @@ class KeyHasher {
       Str(g);
   }
   CacheKey Finish(uint64_t generation) {
-    XXH128_hash_t h = XXH3_128bits_digest(&state_);
+    XXH128_hash_t h;
+    if (spilled_) {
+      XXH3_128bits_update(&state_, buffer_.data(), used_);
+      h = XXH3_128bits_digest(&state_);
+    } else {
+      h = XXH3_128bits(buffer_.data(), used_);
+    }
     CacheKey key;
     std::memcpy(key.data(), &h.low64, 8);
     std::memcpy(key.data() + 8, &h.high64, 8);
@@ -43,6 +56,18 @@ class KeyHasher {
   }
 
  private:
+  void Spill() {
+    if (!spilled_) {
+      XXH3_128bits_reset(&state_);
+      spilled_ = true;
+    }
+    XXH3_128bits_update(&state_, buffer_.data(), used_);
+    used_ = 0;
+  }
+
+  std::array<char, 512> buffer_;
+  size_t used_ = 0;
+  bool spilled_ = false;
   XXH3_state_t state_;
 };
 

@@ -1,0 +1,99 @@
+#include "folio/engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <filesystem>
+
+#include "folio/storage/document_store.h"
+
+namespace folio {
+namespace {
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("folio_engine_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Options options;
+    options.data_dir = dir_.string();
+    options.l2_map_size_bytes = 64 << 20;
+    options.l1_capacity_bytes = 16 << 20;
+    auto engine = Engine::Open(options);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(*engine);
+    storage::TypeDefinition post{"post", "", {{"views", storage::FieldKind::kInteger}}, {"tags"}};
+    ASSERT_TRUE(engine_->RegisterType(post).ok());
+  }
+  void TearDown() override {
+    engine_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::string CreatePublished(const std::string& data) {
+    auto c = engine_->Write(storage::CreateOp{"default", "post", data, {}});
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    auto p = engine_->Write(
+        storage::LifecycleOp{"default", c->document.root_id, storage::LifecycleAction::kPublish});
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return c->document.root_id;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, ReadThroughThenMemoryThenWriteInvalidates) {
+  CreatePublished(R"({"views":1})");
+  storage::Query q;
+  q.type = "post";
+  auto first = engine_->Query(q);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->tier(), Tier::kDatabase);
+  EXPECT_EQ(first->count(), 1);
+  auto second = engine_->Query(q);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->tier(), Tier::kMemory);
+  EXPECT_EQ(second->bytes().get(), first->bytes().get());
+  CreatePublished(R"({"views":2})");
+  auto third = engine_->Query(q);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->tier(), Tier::kDatabase);
+  EXPECT_EQ(third->count(), 2);
+}
+
+TEST_F(EngineTest, AsyncQueryWithFuture) {
+  CreatePublished(R"({"views":1})");
+  storage::Query q;
+  q.type = "post";
+  auto fut = engine_->AsyncQuery(q, boost::asio::use_future);
+  Result<PageRef> r = fut.get();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->count(), 1);
+  auto fut2 = engine_->AsyncQuery(q, boost::asio::use_future);
+  EXPECT_EQ(fut2.get()->tier(), Tier::kMemory);
+}
+
+TEST_F(EngineTest, L2AnswersAfterL1IsGone) {
+  CreatePublished(R"({"views":1})");
+  storage::Query q;
+  q.type = "post";
+  ASSERT_TRUE(engine_->Query(q).ok());
+  engine_->FlushFills();
+  engine_.reset();
+  Options options;
+  options.data_dir = dir_.string();
+  options.l2_map_size_bytes = 64 << 20;
+  auto reopened = Engine::Open(options);
+  ASSERT_TRUE(reopened.ok());
+  auto page = (*reopened)->Query(q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->tier(), Tier::kKv);
+  EXPECT_EQ(page->count(), 1);
+  engine_ = std::move(*reopened);
+}
+
+}  // namespace
+}  // namespace folio

@@ -1,0 +1,178 @@
+// Shared helpers for the engine's cross-cutting suites: unique temp dirs, Must(), a one-shot
+// gate for forcing interleavings through EngineHooks, pipe messaging for multi-process tests,
+// and a direct comparison of an engine page with the store's own answer.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "folio/base/status.h"
+#include "folio/engine/engine.h"
+#include "folio/storage/document_store.h"
+
+namespace folio::engine_testing {
+
+// The value of `r`, or a thrown exception (GoogleTest reports it as a failure of the test).
+template <typename T>
+T Must(Result<T> r, const std::string& what = "operation") {
+  if (!r.ok()) throw std::runtime_error(what + " failed: " + r.status().ToString());
+  return std::move(r).value();
+}
+inline void Must(const Status& s, const std::string& what = "operation") {
+  if (!s.ok()) throw std::runtime_error(what + " failed: " + s.ToString());
+}
+
+// A directory under the system temp dir that no other test or process uses; removed on exit.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = "folio_engine_" + std::to_string(::getpid()) + "_" +
+                       std::to_string(counter++) + "_" + (info ? info->name() : "x");
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
+    path_ = std::filesystem::temp_directory_path() / name;
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A one-shot stop point: the first thread that calls Pass() while armed blocks there until
+// Release(); WaitReached() returns once some thread is blocked in it. Unarmed, Pass() is free.
+class Gate {
+ public:
+  void Arm() {
+    std::lock_guard lock(mu_);
+    armed_ = true;
+    reached_ = false;
+    released_ = false;
+  }
+  void Pass() {
+    std::unique_lock lock(mu_);
+    if (!armed_) return;
+    armed_ = false;
+    reached_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return released_; });
+  }
+  // Returns false when nobody arrived within `seconds` (a hung test fails instead of hanging).
+  bool WaitReached(int seconds = 30) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(seconds), [this] { return reached_; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool armed_ = false, reached_ = false, released_ = false;
+};
+
+// Hooks whose two positions each have a Gate, plus an optional action run at the position
+// (before the gate).
+class GateHooks : public EngineHooks {
+ public:
+  void BeforeDatabaseRead() override { before_read.Pass(); }
+  void BeforeFill() override {
+    if (on_fill) on_fill();
+    before_fill.Pass();
+  }
+  Gate before_read;
+  Gate before_fill;
+  std::function<void()> on_fill;
+};
+
+// Pipes: a fixed-size message both ways; EOF or error reads as false.
+inline bool WriteAll(int fd, const void* data, size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+inline bool ReadAll(int fd, void* data, size_t n) {
+  char* p = static_cast<char*>(data);
+  while (n > 0) {
+    ssize_t r = ::read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+inline bool SendU64(int fd, uint64_t v) {
+  return WriteAll(fd, &v, sizeof v);
+}
+inline bool RecvU64(int fd, uint64_t* v) {
+  return ReadAll(fd, v, sizeof *v);
+}
+inline bool SendString(int fd, const std::string& s) {
+  return SendU64(fd, s.size()) && WriteAll(fd, s.data(), s.size());
+}
+inline bool RecvString(int fd, std::string* s) {
+  uint64_t n = 0;
+  if (!RecvU64(fd, &n) || n > (1u << 20)) return false;
+  s->resize(n);
+  return ReadAll(fd, s->data(), n);
+}
+
+// Why an engine page differs from the store's answer to the same query; empty when equal.
+inline std::string ComparePage(const Result<PageRef>& got, const Result<storage::Page>& want) {
+  if (got.ok() != want.ok()) {
+    return std::string("engine ") + (got.ok() ? "ok" : got.status().ToString()) + " vs store " +
+           (want.ok() ? "ok" : want.status().ToString());
+  }
+  if (!got.ok()) {
+    if (got.status().code() != want.status().code()) {
+      return "engine " + got.status().ToString() + " vs store " + want.status().ToString();
+    }
+    return "";
+  }
+  if (got->documents_json() != want->documents_json) {
+    return "documents differ (tier " + std::string(TierName(got->tier())) +
+           ")\n engine: " + std::string(got->documents_json()) +
+           "\n store:  " + want->documents_json;
+  }
+  if (got->count() != want->count) {
+    return "count " + std::to_string(got->count()) + " vs " + std::to_string(want->count);
+  }
+  auto cursor = got->next_cursor();
+  if (cursor.has_value() != want->next_cursor.has_value()) {
+    return std::string("next_cursor presence differs (tier ") + TierName(got->tier()) + ")";
+  }
+  if (cursor && *cursor != *want->next_cursor) return "next_cursor differs";
+  return "";
+}
+
+}  // namespace folio::engine_testing
