@@ -209,7 +209,10 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
   const char* dir = desc ? " DESC" : " ASC";
 
   // The keyset predicate: rows strictly after `after` in (sort, id) order, where SQLite sorts
-  // NULL before every value (first in ASC, last in DESC).
+  // NULL before every value (first in ASC, last in DESC). Where the rows left are two index
+  // ranges (the NULL block and the values), each is its own arm of a UNION ALL: an OR of the
+  // two would keep the index from seeking, and a deep page would scan every row before it.
+  std::string first_arm, second_arm;
   if (after) {
     std::string id = b.Add(after->id);
     const bool after_null = std::holds_alternative<std::monostate>(after->sort_value);
@@ -218,21 +221,37 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
     }
     const char* cmp = desc ? " < " : " > ";
     if (after_null) {
-      std::string later_nulls = "(" + sort_col + " IS NULL AND d.id" + cmp + id + ")";
+      std::string later_nulls = sort_col + " IS NULL AND d.id" + cmp + id;
       // ASC: the values all follow the NULLs. DESC: the values all came before them.
-      where += desc ? " AND " + later_nulls
-                    : " AND (" + later_nulls + " OR " + sort_col + " IS NOT NULL)";
+      if (desc) {
+        where += " AND " + later_nulls;
+      } else {
+        first_arm = later_nulls;
+        second_arm = sort_col + " IS NOT NULL";
+      }
     } else {
       std::string v = b.Add(after->sort_value);
       std::string row = "(" + sort_col + ", d.id)" + cmp + "(" + v + ", " + id + ")";
-      where += nullable && desc ? " AND (" + row + " OR " + sort_col + " IS NULL)" : " AND " + row;
+      if (nullable && desc) {
+        first_arm = row;
+        second_arm = sort_col + " IS NULL";
+      } else {
+        where += " AND " + row;
+      }
     }
   }
 
   ListingSql out;
-  out.sql = "SELECT " + std::string(kDocumentColumns) + ", " + sort_col +
-            " FROM documents d WHERE " + where + " ORDER BY " + sort_col + dir + ", d.id" + dir +
-            " LIMIT " + b.Add(int64_t{query.limit} + 1);
+  const std::string select = "SELECT " + std::string(kDocumentColumns) + ", " + sort_col +
+                             " FROM documents d WHERE " + where;
+  const std::string limit = b.Add(int64_t{query.limit} + 1);
+  if (first_arm.empty()) {
+    out.sql = select + " ORDER BY " + sort_col + dir + ", d.id" + dir + " LIMIT " + limit;
+  } else {
+    // Result column 19 is the sort value, 1 the id (see kDocumentColumns).
+    out.sql = select + " AND " + first_arm + " UNION ALL " + select + " AND " + second_arm +
+              " ORDER BY 19" + dir + ", 1" + dir + " LIMIT " + limit;
+  }
   out.binds = b.Take();
   return out;
 }

@@ -105,6 +105,42 @@ Result<TypeDefinition> ParseTypeRow(const std::string& id, std::string_view disp
   return def;
 }
 
+// Column names fold '-' into '_', so two types can map different fields to one column
+// ("blog" + "post_views" and "blog_post" + "views" are both q_blog_post_views). Sharing is
+// harmless only when both read the same JSON path as the same kind; anything else would make
+// one type's filters read the other's field.
+Status CheckColumnsUnshared(Connection& conn, const TypeInfo& info) {
+  auto stmt = conn.Prepare(
+      "SELECT id, coalesce(display_name, ''), coalesce(queryable_fields, '[]') "
+      "FROM document_types WHERE id <> ?1");
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindText(1, info.definition.id);
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    std::string other_id(stmt->ColumnText(0));
+    auto def = ParseTypeRow(other_id, stmt->ColumnText(1), stmt->ColumnText(2));
+    if (!def.ok()) continue;
+    auto other = MakeTypeInfo(*def);
+    if (!other.ok()) continue;
+    for (const auto& [field, column] : info.columns) {
+      for (const auto& [other_field, other_column] : other->columns) {
+        if (other_column != column) continue;
+        FieldKind kind = info.definition.fields.at(field);
+        FieldKind other_kind = other->definition.fields.at(other_field);
+        if (other_field != field || other_kind != kind) {
+          return Status::Conflict("field '" + field + "' of type '" + info.definition.id +
+                                  "' would use column " + column + ", which field '" + other_field +
+                                  "' (" + FieldKindName(other_kind) + ") of type '" + other_id +
+                                  "' already uses");
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::optional<FieldKind> ParseFieldKind(std::string_view name) {
@@ -290,6 +326,7 @@ Result<TypeDefinition> DocumentStore::RegisterType(const TypeDefinition& request
   std::sort(merged.facets.begin(), merged.facets.end());
   auto info = MakeTypeInfo(merged);
   if (!info.ok()) return info.status();
+  FOLIO_RETURN_IF_ERROR(CheckColumnsUnshared(conn, *info));
 
   int64_t now = impl_->options.clock->NowSeconds();
   auto upsert = conn.Prepare(

@@ -97,6 +97,19 @@ class DocumentStore {
   // different database file.
   const std::string& instance_id() const;
 
+  // ---- Dump and load ----
+  // Writes the whole database as a SQL script (as `wrangler d1 export` and the sqlite3
+  // shell's .dump do): the schema, then every row as an INSERT, then indexes and triggers,
+  // in one transaction. Generated columns are left out of the INSERTs. `sink` receives the
+  // text in pieces. Reads one consistent snapshot.
+  Status ExportSql(const std::function<Status(std::string_view)>& sink);
+
+  // Creates a new database at `path` from a script ExportSql (or the sqlite3 shell) wrote,
+  // then gives it a fresh instance id and cursor secret: caches and cursors of the database
+  // the dump came from never answer for the new one. Refuses an existing file. The new
+  // database is then opened as usual (pending migrations applied).
+  static Status ImportSql(const std::string& path, std::string_view script);
+
   // The options the store was opened with, defaults filled in.
   const StoreOptions& options() const;
 
