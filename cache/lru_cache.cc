@@ -65,7 +65,11 @@ Value LruCache::Lookup(std::string_view key) {
 }
 
 Value LruCache::Lookup(std::string_view key, uint64_t hash) {
-  return ShardFor(hash).Lookup(key, hash);
+  return ShardFor(hash).Lookup(key, hash, nullptr);
+}
+
+Value LruCache::Lookup(std::string_view key, uint64_t hash, int64_t* expires_at_micros) {
+  return ShardFor(hash).Lookup(key, hash, expires_at_micros);
 }
 
 void LruCache::Insert(std::string_view key, Value value, int64_t ttl_micros) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <thread>
+#include <unordered_map>
 
 #include "detail/counters.h"
 #include "detail/generation_table.h"
@@ -15,6 +16,7 @@
 #include "detail/page_codec.h"
 #include "detail/query_key.h"
 #include "detail/shared_epoch.h"
+#include "detail/thread_front.h"
 #include "folio/cache/lru_cache.h"
 #include "folio/storage/document_store.h"
 
@@ -34,11 +36,14 @@ int64_t SteadyNanos() {
 
 constexpr uint64_t kMemoryLatencySampleMask = 63;  // time 1 in 64 L1 hits
 
+std::atomic<uint64_t> next_engine_id{1};
+
 }  // namespace
 
 class Engine::Impl {
  public:
-  explicit Impl(Options opts) : options(std::move(opts)), pool(options.sqlite_threads) {}
+  explicit Impl(Options opts)
+      : options(std::move(opts)), id(next_engine_id.fetch_add(1)), pool(options.sqlite_threads) {}
 
   ~Impl() {
     {
@@ -101,8 +106,14 @@ class Engine::Impl {
     const int64_t read_seconds = read_micros / 1'000'000;
     std::optional<int64_t> boundary;
     {
+      thread_local std::string key;  // reused: no allocation per page once warm
+      key.assign(tenant);
+      key.push_back('\x1f');
+      key.append(type);
       std::lock_guard lock(boundary_mu);
-      auto& entry = boundaries[tenant + '\x1f' + type];
+      auto it = boundaries.find(key);
+      if (it == boundaries.end()) it = boundaries.emplace(key, BoundaryEntry{}).first;
+      auto& entry = it->second;
       // An entry answers for a read at t when it was computed for a time <= t and its boundary
       // (if any) is still ahead of t: then it is also the next boundary after t.
       if (!entry.known || entry.generation != generation || read_seconds < entry.after ||
@@ -151,6 +162,7 @@ class Engine::Impl {
   }
 
   const Options options;
+  const uint64_t id;  // tells this engine's ThreadFront slots from another's
   std::unique_ptr<storage::DocumentStore> store;
   std::unique_ptr<cache::LruCache> l1;
   std::unique_ptr<detail::L2Tier> l2;
@@ -169,7 +181,7 @@ class Engine::Impl {
     std::optional<int64_t> boundary;
   };
   std::mutex boundary_mu;
-  std::map<std::string, BoundaryEntry> boundaries;
+  std::unordered_map<std::string, BoundaryEntry> boundaries;
 
   std::mutex poller_mu;
   std::condition_variable poller_cv;
@@ -179,7 +191,8 @@ class Engine::Impl {
   detail::StripedCounter memory_hits, memory_misses, memory_fills;
   detail::StripedCounter kv_hits, kv_misses;
   detail::StripedCounter database_reads, coalesced, writes, invalidations, external_changes;
-  detail::AtomicHistogram memory_latency, kv_latency, database_latency;
+  detail::StripedHistogram memory_latency;
+  detail::AtomicHistogram kv_latency, database_latency;
 };
 
 Result<std::unique_ptr<Engine>> Engine::Open(const Options& given) {
@@ -230,6 +243,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Options& given) {
     config.dir = (std::filesystem::path(options.data_dir) / "kv").string();
     config.map_size_bytes = options.l2_map_size_bytes;
     config.durable_commits = options.l2_durable_commits;
+    config.verify_checksums = options.l2_verify_checksums;
     config.queue_limit = options.l2_fill_queue_limit;
     config.clock = options.clock;
     impl->l2 = std::make_unique<detail::L2Tier>(config);
@@ -263,18 +277,29 @@ Engine::Lookup Engine::PrepareLookup(const storage::Query& query) {
 }
 
 std::optional<PageRef> Engine::LookupMemory(const Lookup& lookup) {
-  int64_t start = 0;
+  Impl& impl = *impl_;
   thread_local uint64_t sample_tick = 0;
   const bool sample = (++sample_tick & kMemoryLatencySampleMask) == 0;
-  if (sample) start = SteadyNanos();
-  cache::Value hit = impl_->l1->Lookup(KeyView(lookup.key), lookup.hash);
+  const int64_t start = sample ? SteadyNanos() : 0;
+  auto done = [&](Bytes page) {
+    impl.memory_hits.Add();
+    if (sample) impl.memory_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
+    return PageRef(std::move(page), Tier::kMemory);
+  };
+  const bool front = impl.options.l1_thread_front;
+  if (front) {
+    Bytes page = detail::ThreadFront::Lookup(impl.id, lookup.key, lookup.hash,
+                                             [&] { return impl.options.clock->NowMicros(); });
+    if (page != nullptr) return done(std::move(page));
+  }
+  int64_t expires_at = 0;
+  cache::Value hit = impl.l1->Lookup(KeyView(lookup.key), lookup.hash, &expires_at);
   if (hit == nullptr) {
-    impl_->memory_misses.Add();
+    impl.memory_misses.Add();
     return std::nullopt;
   }
-  impl_->memory_hits.Add();
-  if (sample) impl_->memory_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
-  return PageRef(std::move(hit), Tier::kMemory);
+  if (front) detail::ThreadFront::Remember(impl.id, lookup.key, lookup.hash, hit, expires_at);
+  return done(std::move(hit));
 }
 
 Result<PageRef> Engine::Query(const storage::Query& query) {
@@ -294,13 +319,15 @@ Result<PageRef> Engine::QueryBelowMemory(const storage::Query& query, const Look
     switch (impl.l2->Get(lookup.key, &detail::IsWellFormedPage, &bytes)) {
       case detail::L2Tier::Outcome::kHit: {
         impl.kv_hits.Add();
-        // The L2 entry is live, so no boundary passed since its read: the next one after now
-        // bounds it.
-        int64_t ttl = impl.TtlUntil(impl.PageDeadlineMicros(
-            query.tenant, query.type, published, generation, impl.options.clock->NowMicros()));
-        if (ttl >= 0) {
-          impl.l1->Insert(KeyView(lookup.key), lookup.hash, bytes, ttl);
-          impl.memory_fills.Add();
+        if (impl.l1->capacity() > 0) {
+          // The L2 entry is live, so no boundary passed since its read: the next one after
+          // now bounds it.
+          int64_t ttl = impl.TtlUntil(impl.PageDeadlineMicros(
+              query.tenant, query.type, published, generation, impl.options.clock->NowMicros()));
+          if (ttl >= 0) {
+            impl.l1->Insert(KeyView(lookup.key), lookup.hash, bytes, ttl);
+            impl.memory_fills.Add();
+          }
         }
         impl.kv_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
         return PageRef(std::move(bytes), Tier::kKv);
@@ -319,6 +346,13 @@ Result<PageRef> Engine::QueryBelowMemory(const storage::Query& query, const Look
     auto shared = flight->Wait();
     if (!shared.ok()) return shared.status();
     return PageRef(std::move(*shared), Tier::kDatabase);
+  }
+  // A reader that missed L1 just before the previous leader filled it, and joined just after
+  // that leader finished, leads a new flight: L1 has the page now, so no second read.
+  if (cache::Value filled = impl.l1->Lookup(KeyView(lookup.key), lookup.hash)) {
+    impl.inflight.Finish(lookup.key, flight, filled);
+    impl.coalesced.Add();
+    return PageRef(std::move(filled), Tier::kMemory);
   }
   // Taken before the read: the page reflects no schedule boundary after this instant.
   const int64_t read_micros = impl.options.clock->NowMicros();

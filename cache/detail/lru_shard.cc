@@ -155,7 +155,7 @@ void LruShard::AppendNewest(LruEntry* entry) noexcept {
   entry->next->prev = entry;
 }
 
-Value LruShard::Lookup(std::string_view key, uint64_t hash) {
+Value LruShard::Lookup(std::string_view key, uint64_t hash, int64_t* expires_at_micros) {
   Value result;
   LruEntry* garbage = nullptr;
   {
@@ -175,6 +175,7 @@ Value LruShard::Lookup(std::string_view key, uint64_t hash) {
       AppendNewest(entry);
       ++hits_;
       result = entry->value;  // one reference count increment; no bytes copied
+      if (expires_at_micros != nullptr) *expires_at_micros = entry->expires_at_micros;
     }
   }
   LruEntry::DestroyChain(garbage);

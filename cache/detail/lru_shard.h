@@ -92,7 +92,8 @@ class alignas(kShardAlignment) LruShard {
   // Called once, before the shard is shared between threads.
   void Init(size_t capacity_bytes, const Clock* clock) noexcept;
 
-  Value Lookup(std::string_view key, uint64_t hash);
+  // `expires_at_micros`, when not null, receives a hit's expiry.
+  Value Lookup(std::string_view key, uint64_t hash, int64_t* expires_at_micros);
   void Insert(std::string_view key, uint64_t hash, Value value, int64_t ttl_micros);
   bool Erase(std::string_view key, uint64_t hash);
   void Clear();

@@ -32,7 +32,8 @@ class StripedCounter {
   }
 
  private:
-  struct alignas(64) Stripe {
+  // 128, not 64: the adjacent-line prefetcher moves lines in pairs.
+  struct alignas(128) Stripe {
     std::atomic<uint64_t> value{0};
   };
   Stripe stripes_[kStripes];
@@ -40,7 +41,7 @@ class StripedCounter {
 
 // Latency in power-of-two nanosecond buckets. Record() is lock-free; Snapshot() is a
 // consistent-enough read for monitoring (buckets are read one by one).
-class AtomicHistogram {
+class alignas(128) AtomicHistogram {
  public:
   void Record(uint64_t nanos) {
     int bucket = nanos == 0 ? 0 : std::bit_width(nanos);
@@ -61,6 +62,30 @@ class AtomicHistogram {
  private:
   std::atomic<uint64_t> counts_[LatencyHistogram::kBuckets]{};
   std::atomic<uint64_t> sum_{0};
+};
+
+}  // namespace folio::detail
+
+namespace folio::detail {
+
+// A histogram per stripe, summed on read: for latencies recorded on the hot path.
+class StripedHistogram {
+ public:
+  void Record(uint64_t nanos) { stripes_[ThreadStripe()].Record(nanos); }
+  LatencyHistogram Snapshot() const {
+    LatencyHistogram sum;
+    for (const auto& stripe : stripes_) {
+      LatencyHistogram h = stripe.Snapshot();
+      for (int i = 0; i < LatencyHistogram::kBuckets; ++i)
+        sum.counts[i] += h.counts[i];
+      sum.samples += h.samples;
+      sum.sum_nanos += h.sum_nanos;
+    }
+    return sum;
+  }
+
+ private:
+  AtomicHistogram stripes_[kStripes];
 };
 
 }  // namespace folio::detail

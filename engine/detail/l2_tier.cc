@@ -1,7 +1,12 @@
 #include "detail/l2_tier.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 namespace folio::detail {
 namespace {
@@ -23,7 +28,47 @@ std::string StatusKind(const Status& s) {
   }
 }
 
+std::string CurrentBootId() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
+
 }  // namespace
+
+// Without fsync, an OS crash can leave LMDB pages half written. LMDB does not checksum its
+// pages, so a non-durable environment is trusted only within the boot that wrote it: the
+// first process to open it after a reboot discards it. (A process crash is harmless: the OS
+// still has every page.) Serialized across processes by an flock.
+bool L2Tier::DiscardIfWrittenBeforeReboot() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(config_.dir, ec);
+  const fs::path dir(config_.dir);
+  int fd = ::open((dir / "boot.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  ::flock(fd, LOCK_EX);
+  const std::string boot = CurrentBootId();
+  std::string recorded;
+  {
+    std::ifstream in(dir / "boot_id");
+    std::getline(in, recorded);
+  }
+  bool discarded = false;
+  if (!boot.empty() && recorded != boot) {
+    if (!recorded.empty() || fs::exists(dir / "data.mdb", ec)) {
+      fs::remove(dir / "data.mdb", ec);
+      fs::remove(dir / "lock.mdb", ec);
+      discarded = true;
+    }
+    std::ofstream out(dir / "boot_id", std::ios::trunc);
+    out << boot << "\n";
+  }
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  return discarded;
+}
 
 L2Tier::L2Tier(Config config)
     : config_(std::move(config)), clock_(config_.clock ? config_.clock : Clock::Real()) {
@@ -169,10 +214,12 @@ void L2Tier::Reopen(const std::string& why) {
   }
   old.reset();
 
+  if (!config_.durable_commits && DiscardIfWrittenBeforeReboot()) Fault("discarded_after_reboot");
   kv::KvOptions options;
   options.dir = config_.dir;
   options.map_size_bytes = config_.map_size_bytes;
   options.durable_commits = config_.durable_commits;
+  options.verify_checksums = config_.verify_checksums;
   options.clock = config_.clock;
   auto opened = kv::KvStore::Open(options);
   if (!opened.ok()) {

@@ -33,6 +33,7 @@ class L2Tier {
     std::string dir;
     size_t map_size_bytes = 0;
     bool durable_commits = false;
+    bool verify_checksums = true;
     size_t queue_limit = 4096;
     const Clock* clock = nullptr;
   };
@@ -69,6 +70,8 @@ class L2Tier {
   };
 
   std::shared_ptr<kv::KvStore> Current() const;
+  // True when the environment was written before this boot (non-durable mode) and was removed.
+  bool DiscardIfWrittenBeforeReboot();
   void Fault(const std::string& kind);
   void Reopen(const std::string& why);
   void WriterLoop();

@@ -314,6 +314,24 @@ TEST(LruCacheTest, NullValueOrNegativeTtlRemovesTheOldEntry) {
   EXPECT_EQ(stats.bytes_in_use, 0u);
 }
 
+TEST(LruCacheTest, LookupReportsTheEntrysExpiry) {
+  ManualClock clock;
+  auto cache = NewCache(1 << 20, /*shard_bits=*/-1, &clock);
+  const int64_t start = clock.NowMicros();
+  cache->Insert("timed", MakeValue("t"), /*ttl_micros=*/7'000'000);
+  cache->Insert("forever", MakeValue("f"));
+  int64_t expires = -1;
+  Value hit = cache->Lookup("timed", LruCache::HashKey("timed"), &expires);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(expires, start + 7'000'000);
+  hit = cache->Lookup("forever", LruCache::HashKey("forever"), &expires);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(expires, 0);
+  expires = 42;
+  EXPECT_EQ(cache->Lookup("absent", LruCache::HashKey("absent"), &expires), nullptr);
+  EXPECT_EQ(expires, 42);  // untouched on a miss
+}
+
 TEST(LruCacheTest, TtlExpiry) {
   ManualClock clock;
   auto cache = NewCache(1 << 20, /*shard_bits=*/-1, &clock);

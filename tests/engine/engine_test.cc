@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "folio/storage/document_store.h"
 
@@ -93,6 +94,63 @@ TEST_F(EngineTest, L2AnswersAfterL1IsGone) {
   EXPECT_EQ(page->tier(), Tier::kKv);
   EXPECT_EQ(page->count(), 1);
   engine_ = std::move(*reopened);
+}
+
+// A non-durable L2 is trusted only within the boot that wrote it (LMDB pages unsynced at an
+// OS crash may be torn); a durable one survives a reboot.
+TEST_F(EngineTest, NonDurableL2IsDiscardedAfterAReboot) {
+  CreatePublished(R"({"views":1})");
+  storage::Query q;
+  q.type = "post";
+  ASSERT_TRUE(engine_->Query(q).ok());
+  engine_->FlushFills();
+  engine_.reset();
+  for (bool durable : {false, true}) {
+    {
+      std::ofstream boot(dir_ / "kv" / "boot_id", std::ios::trunc);
+      boot << "a-boot-before-this-one\n";
+    }
+    Options options;
+    options.data_dir = dir_.string();
+    options.l2_map_size_bytes = 64 << 20;
+    options.l2_durable_commits = durable;
+    auto reopened = Engine::Open(options);
+    ASSERT_TRUE(reopened.ok());
+    auto page = (*reopened)->Query(q);
+    ASSERT_TRUE(page.ok());
+    bool discarded = false;
+    for (const auto& [kind, n] : (*reopened)->Stats().l2_faults_by_kind) {
+      if (kind == "discarded_after_reboot" && n > 0) discarded = true;
+    }
+    if (durable) {
+      EXPECT_EQ(page->tier(), Tier::kKv);  // refilled after the discard, and kept
+      EXPECT_FALSE(discarded);
+    } else {
+      EXPECT_EQ(page->tier(), Tier::kDatabase);
+      EXPECT_TRUE(discarded);
+    }
+    (*reopened)->FlushFills();
+  }
+}
+
+// The per-thread front answers repeated hits, yet a write still invalidates at once and a
+// page never outlives the L1 entry's deadline.
+TEST_F(EngineTest, ThreadFrontFollowsInvalidationAndExpiry) {
+  CreatePublished(R"({"views":1})");
+  storage::Query q;
+  q.type = "post";
+  ASSERT_TRUE(engine_->Query(q).ok());
+  for (int i = 0; i < 3; ++i) {
+    auto hit = engine_->Query(q);
+    ASSERT_TRUE(hit.ok());
+    EXPECT_EQ(hit->tier(), Tier::kMemory);
+    EXPECT_EQ(hit->count(), 1);
+  }
+  CreatePublished(R"({"views":2})");
+  auto after = engine_->Query(q);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->tier(), Tier::kDatabase);
+  EXPECT_EQ(after->count(), 2);
 }
 
 }  // namespace

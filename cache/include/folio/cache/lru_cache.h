@@ -103,6 +103,10 @@ class LruCache {
   Value Lookup(std::string_view key);
   // REQUIRES: hash == HashKey(key)
   Value Lookup(std::string_view key, uint64_t hash);
+  // As above; on a hit also stores the entry's expiry (microseconds of the options' clock, 0 =
+  // never) in *expires_at_micros, so a caller that keeps the value can keep its deadline too.
+  // REQUIRES: hash == HashKey(key), expires_at_micros != nullptr
+  Value Lookup(std::string_view key, uint64_t hash, int64_t* expires_at_micros);
 
   // Caches `value` under a copy of `key`, replacing any entry for the key, as the most recently
   // used entry of its shard; evicts least recently used entries as needed. ttl_micros > 0: the
