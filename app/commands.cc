@@ -199,6 +199,15 @@ class Cli {
       code_ = Serve(merged);
     });
 
+    auto* export_cmd = app.add_subcommand("export", "write the database as a SQL dump");
+    std::string dump_path;
+    export_cmd->add_option("file", dump_path, "where to write it (default: stdout)");
+    export_cmd->callback([&, this] { code_ = Export(dump_path); });
+    auto* import_cmd = app.add_subcommand(
+        "import", "load a SQL dump into a new data dir (its caches start empty)");
+    import_cmd->add_option("file", dump_path, "the dump ('-' for stdin)")->required();
+    import_cmd->callback([&, this] { code_ = Import(dump_path); });
+
     app.add_subcommand("stats",
                        "print this process's engine counters and the shared L2 tier's usage "
                        "(a running service's live counters are at GET /v1/stats)")
@@ -477,6 +486,39 @@ class Cli {
     out_.flush();
     (*server)->Run();
     spdlog::info("stopped");
+    return 0;
+  }
+
+  int Export(const std::string& path) {
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    std::ofstream file;
+    if (!path.empty()) {
+      file.open(path, std::ios::binary | std::ios::trunc);
+      if (!file) return Fail(Status::IOError("cannot write '" + path + "'"));
+    }
+    std::ostream& out = path.empty() ? out_ : file;
+    Status s = engine->store().ExportSql([&out](std::string_view piece) {
+      out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      return out ? Status::Ok() : Status::IOError("write failed");
+    });
+    if (!s.ok()) return Fail(s);
+    out.flush();
+    if (!out) return Fail(Status::IOError("write failed"));
+    return 0;
+  }
+
+  int Import(const std::string& path) {
+    auto script = ReadData(path == "-" ? "-" : "@" + path);
+    if (!script.ok()) return Fail(script.status());
+    DataDir dir = ResolveDataDir(flags_.data_dir, flags_.db);
+    Status s = dir.Ensure();
+    if (s.ok()) s = storage::DocumentStore::ImportSql(dir.db_path, *script);
+    if (!s.ok()) return Fail(s);
+    // The new database has a new identity, so even an L2 left in this dir answers nothing.
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    out_ << "folio: imported into " << dir.db_path << "\n";
     return 0;
   }
 

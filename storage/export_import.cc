@@ -49,7 +49,7 @@ Status DocumentStore::ExportSql(const std::function<Status(std::string_view)>& s
   FOLIO_RETURN_IF_ERROR(ForEachRow(
       conn,
       "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-      "ORDER BY rowid",
+      "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY rowid",
       [&](const detail::Statement& row) {
         tables.emplace_back(row.ColumnText(0));
         std::string ddl(row.ColumnText(1));
@@ -78,14 +78,14 @@ Status DocumentStore::ExportSql(const std::function<Status(std::string_view)>& s
     }
     const std::string prefix =
         "INSERT INTO " + QuoteIdentifier(table) + "(" + column_list + ") VALUES(";
-    FOLIO_RETURN_IF_ERROR(ForEachRow(
-        conn, "SELECT " + quoted_values + " FROM " + QuoteIdentifier(table) + " ORDER BY rowid",
-        [&](const detail::Statement& row) {
-          std::string line = prefix;
-          line += row.ColumnText(0);
-          line += ");\n";
-          return sink(line);
-        }));
+    FOLIO_RETURN_IF_ERROR(ForEachRow(conn,
+                                     "SELECT " + quoted_values + " FROM " + QuoteIdentifier(table),
+                                     [&](const detail::Statement& row) {
+                                       std::string line = prefix;
+                                       line += row.ColumnText(0);
+                                       line += ");\n";
+                                       return sink(line);
+                                     }));
   }
   FOLIO_RETURN_IF_ERROR(ForEachRow(
       conn,
