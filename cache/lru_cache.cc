@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "detail/lru_shard.h"
+#include "detail/thread_front.h"
 
 namespace folio::cache {
 
@@ -23,6 +24,8 @@ int AutoShardBits() {
   return bits;
 }
 
+std::atomic<uint64_t> next_cache_id{1};
+
 }  // namespace
 
 Result<std::unique_ptr<LruCache>> LruCache::Open(const LruOptions& options) {
@@ -32,12 +35,16 @@ Result<std::unique_ptr<LruCache>> LruCache::Open(const LruOptions& options) {
   }
   const int shard_bits = options.shard_bits == -1 ? AutoShardBits() : options.shard_bits;
   const Clock* clock = options.clock != nullptr ? options.clock : Clock::Real();
-  return std::unique_ptr<LruCache>(new LruCache(options.capacity_bytes, shard_bits, clock));
+  return std::unique_ptr<LruCache>(
+      new LruCache(options.capacity_bytes, shard_bits, clock, options.thread_front));
 }
 
-LruCache::LruCache(size_t capacity, int shard_bits, const Clock* clock)
+LruCache::LruCache(size_t capacity, int shard_bits, const Clock* clock, bool thread_front)
     : capacity_(capacity),
       shard_bits_(shard_bits),
+      clock_(clock),
+      thread_front_(thread_front && capacity > 0),
+      id_(next_cache_id.fetch_add(1, std::memory_order_relaxed)),
       shards_(std::make_unique<detail::LruShard[]>(size_t{1} << shard_bits)) {
   // Split capacity so the shares add up to it exactly: the first `remainder` shards get one
   // byte more.
@@ -65,11 +72,29 @@ Value LruCache::Lookup(std::string_view key) {
 }
 
 Value LruCache::Lookup(std::string_view key, uint64_t hash) {
-  return ShardFor(hash).Lookup(key, hash, nullptr);
+  return Lookup(key, hash, nullptr);
 }
 
 Value LruCache::Lookup(std::string_view key, uint64_t hash, int64_t* expires_at_micros) {
-  return ShardFor(hash).Lookup(key, hash, expires_at_micros);
+  detail::LruShard& shard = ShardFor(hash);
+  if (!thread_front_) return shard.Lookup(key, hash, expires_at_micros);
+  // The epoch is read before anything else: a copy is trusted only if no Insert, Erase or
+  // Clear of this shard finished since it was taken.
+  const uint64_t epoch = shard.epoch();
+  Value front = detail::ThreadFront::Lookup(
+      id_, epoch, key, hash, [this] { return clock_->NowMicros(); }, expires_at_micros);
+  if (front != nullptr) {
+    front_hits_.Add();
+    if (detail::ThreadFront::ShouldPromote()) shard.Touch(key, hash);
+    return front;
+  }
+  int64_t expires_at = 0;
+  Value hit = shard.Lookup(key, hash, &expires_at);
+  if (hit != nullptr) {
+    detail::ThreadFront::Remember(id_, epoch, key, hash, hit, expires_at);
+    if (expires_at_micros != nullptr) *expires_at_micros = expires_at;
+  }
+  return hit;
 }
 
 void LruCache::Insert(std::string_view key, Value value, int64_t ttl_micros) {
@@ -97,6 +122,8 @@ LruStats LruCache::GetStats() const {
   LruStats stats;
   for (size_t i = 0; i < num_shards(); ++i)
     shards_[i].AddStatsTo(&stats);
+  stats.front_hits = front_hits_.Sum();
+  stats.hits += stats.front_hits;
   return stats;
 }
 

@@ -16,7 +16,6 @@
 #include "detail/page_codec.h"
 #include "detail/query_key.h"
 #include "detail/shared_epoch.h"
-#include "detail/thread_front.h"
 #include "folio/cache/lru_cache.h"
 #include "folio/storage/document_store.h"
 
@@ -36,14 +35,11 @@ int64_t SteadyNanos() {
 
 constexpr uint64_t kMemoryLatencySampleMask = 63;  // time 1 in 64 L1 hits
 
-std::atomic<uint64_t> next_engine_id{1};
-
 }  // namespace
 
 class Engine::Impl {
  public:
-  explicit Impl(Options opts)
-      : options(std::move(opts)), id(next_engine_id.fetch_add(1)), pool(options.sqlite_threads) {}
+  explicit Impl(Options opts) : options(std::move(opts)), pool(options.sqlite_threads) {}
 
   ~Impl() {
     {
@@ -162,7 +158,6 @@ class Engine::Impl {
   }
 
   const Options options;
-  const uint64_t id;  // tells this engine's ThreadFront slots from another's
   std::unique_ptr<storage::DocumentStore> store;
   std::unique_ptr<cache::LruCache> l1;
   std::unique_ptr<detail::L2Tier> l2;
@@ -229,6 +224,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Options& given) {
   l1_options.capacity_bytes = options.l1_capacity_bytes;
   l1_options.shard_bits = options.l1_shard_bits;
   l1_options.clock = options.clock;
+  l1_options.thread_front = options.l1_thread_front;
   auto l1 = cache::LruCache::Open(l1_options);
   if (!l1.ok()) return l1.status();
   impl->l1 = std::move(*l1);
@@ -281,25 +277,14 @@ std::optional<PageRef> Engine::LookupMemory(const Lookup& lookup) {
   thread_local uint64_t sample_tick = 0;
   const bool sample = (++sample_tick & kMemoryLatencySampleMask) == 0;
   const int64_t start = sample ? SteadyNanos() : 0;
-  auto done = [&](Bytes page) {
-    impl.memory_hits.Add();
-    if (sample) impl.memory_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
-    return PageRef(std::move(page), Tier::kMemory);
-  };
-  const bool front = impl.options.l1_thread_front;
-  if (front) {
-    Bytes page = detail::ThreadFront::Lookup(impl.id, lookup.key, lookup.hash,
-                                             [&] { return impl.options.clock->NowMicros(); });
-    if (page != nullptr) return done(std::move(page));
-  }
-  int64_t expires_at = 0;
-  cache::Value hit = impl.l1->Lookup(KeyView(lookup.key), lookup.hash, &expires_at);
+  cache::Value hit = impl.l1->Lookup(KeyView(lookup.key), lookup.hash);
   if (hit == nullptr) {
     impl.memory_misses.Add();
     return std::nullopt;
   }
-  if (front) detail::ThreadFront::Remember(impl.id, lookup.key, lookup.hash, hit, expires_at);
-  return done(std::move(hit));
+  impl.memory_hits.Add();
+  if (sample) impl.memory_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
+  return PageRef(std::move(hit), Tier::kMemory);
 }
 
 Result<PageRef> Engine::Query(const storage::Query& query) {

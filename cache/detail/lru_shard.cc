@@ -222,8 +222,18 @@ void LruShard::Insert(std::string_view key, uint64_t hash, Value value, int64_t 
         }
       }
     }
+    BumpEpoch();  // a front's copy of this key (evicted here or not) may now be stale
   }
   LruEntry::DestroyChain(garbage);
+}
+
+void LruShard::Touch(std::string_view key, uint64_t hash) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (LruEntry* entry = table_.Lookup(key, hash)) {
+    entry->prev->next = entry->next;
+    entry->next->prev = entry->prev;
+    AppendNewest(entry);
+  }
 }
 
 bool LruShard::Erase(std::string_view key, uint64_t hash) {
@@ -231,6 +241,7 @@ bool LruShard::Erase(std::string_view key, uint64_t hash) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (LruEntry* entry = table_.Remove(key, hash)) Detach(entry, &garbage);
+    BumpEpoch();
   }
   const bool erased = garbage != nullptr;
   LruEntry::DestroyChain(garbage);
@@ -250,6 +261,7 @@ void LruShard::Clear() {
     lru_.next = lru_.prev = &lru_;
     table_.Clear();
     usage_ = 0;
+    BumpEpoch();
   }
   LruEntry::DestroyChain(garbage);
 }

@@ -5,6 +5,7 @@
 // to a large value (and freeing it) never lengthens a critical section.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -95,12 +96,21 @@ class alignas(kShardAlignment) LruShard {
   // `expires_at_micros`, when not null, receives a hit's expiry.
   Value Lookup(std::string_view key, uint64_t hash, int64_t* expires_at_micros);
   void Insert(std::string_view key, uint64_t hash, Value value, int64_t ttl_micros);
+  // Makes `key` the most recently used entry if present; counts nothing.
+  void Touch(std::string_view key, uint64_t hash);
   bool Erase(std::string_view key, uint64_t hash);
   void Clear();
   // Adds this shard's counters to *stats.
   void AddStatsTo(LruStats* stats) const;
 
+  // Changes whenever an entry of this shard is inserted, replaced, erased or cleared (not on
+  // eviction or expiry: a copy held elsewhere stays right then). A thread front trusts a copy
+  // only while the epoch it was taken under is current. Lock-free to read.
+  uint64_t epoch() const noexcept { return epoch_.value.load(std::memory_order_acquire); }
+
  private:
+  void BumpEpoch() noexcept { epoch_.value.fetch_add(1, std::memory_order_acq_rel); }
+
   // Unlinks `entry` (already out of the table) from the LRU list, takes its charge off, and
   // pushes it on the *garbage chain for destruction after the lock is released.
   // REQUIRES: mu_ held.
@@ -123,6 +133,11 @@ class alignas(kShardAlignment) LruShard {
   uint64_t rejected_inserts_ = 0;
   uint64_t evictions_ = 0;
   uint64_t expirations_ = 0;
+
+  // On its own cache lines: read by every front hit, written only by writers.
+  struct alignas(kShardAlignment) Epoch {
+    std::atomic<uint64_t> value{0};
+  } epoch_;
 };
 
 }  // namespace folio::cache::detail

@@ -1,43 +1,19 @@
-// Counters the hot path can bump from many threads without sharing a cache line: each
-// thread adds to its own stripe, and a reader sums the stripes.
+// Latency histograms the hot path can record into from many threads (counters are in
+// folio/base/striped_counter.h).
 #pragma once
 
 #include <atomic>
 #include <bit>
 #include <cstdint>
 
+#include "folio/base/striped_counter.h"
 #include "folio/engine/stats.h"
 
 namespace folio::detail {
 
-inline constexpr int kStripes = 16;
-
-// This thread's stripe, fixed for the thread's life.
-inline int ThreadStripe() {
-  static std::atomic<int> next{0};
-  thread_local int stripe = next.fetch_add(1, std::memory_order_relaxed) % kStripes;
-  return stripe;
-}
-
-class StripedCounter {
- public:
-  void Add(uint64_t n = 1) {
-    stripes_[ThreadStripe()].value.fetch_add(n, std::memory_order_relaxed);
-  }
-  uint64_t Sum() const {
-    uint64_t sum = 0;
-    for (const auto& s : stripes_)
-      sum += s.value.load(std::memory_order_relaxed);
-    return sum;
-  }
-
- private:
-  // 128, not 64: the adjacent-line prefetcher moves lines in pairs.
-  struct alignas(128) Stripe {
-    std::atomic<uint64_t> value{0};
-  };
-  Stripe stripes_[kStripes];
-};
+using folio::StripedCounter;
+using folio::ThreadStripe;
+inline constexpr int kStripes = kCounterStripes;
 
 // Latency in power-of-two nanosecond buckets. Record() is lock-free; Snapshot() is a
 // consistent-enough read for monitoring (buckets are read one by one).

@@ -59,9 +59,14 @@ struct ThreadTally {
   uint64_t bad_values = 0;
 };
 
-TEST(LruCacheStressTest, ConcurrentMixedOperations) {
+// Run with and without thread fronts: a front must never hand out a value its shard replaced,
+// erased or cleared, nor a damaged one, and must not lose a counted hit.
+class LruCacheStressTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(LruCacheStressTest, ConcurrentMixedOperations) {
   ManualClock clock;
-  auto opened = LruCache::Open({.capacity_bytes = kCapacity, .shard_bits = 2, .clock = &clock});
+  auto opened = LruCache::Open(
+      {.capacity_bytes = kCapacity, .shard_bits = 2, .clock = &clock, .thread_front = GetParam()});
   ASSERT_TRUE(opened.ok());
   LruCache& cache = **opened;
 
@@ -150,6 +155,10 @@ TEST(LruCacheStressTest, ConcurrentMixedOperations) {
   EXPECT_EQ(stats.bytes_in_use, 0u);
   EXPECT_EQ(stats.entries, 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Fronts, LruCacheStressTest, ::testing::Bool(), [](const auto& info) {
+  return info.param ? "WithThreadFronts" : "ShardsOnly";
+});
 
 }  // namespace
 }  // namespace folio::cache

@@ -26,9 +26,9 @@ struct Options {
   size_t l1_capacity_bytes = size_t{256} << 20;
   // log2 of the shard count; -1 picks from the hardware. See folio::cache::LruOptions.
   int l1_shard_bits = -1;
-  // A per-thread front of 256 recently served pages ahead of L1, so a repeated hit writes no
-  // memory other threads write (see engine/detail/thread_front.h). It keeps at most 256 pages
-  // per thread alive past their L1 eviction. Default on.
+  // Per-thread fronts of 256 recently served pages ahead of L1's shards, so a repeated hit
+  // writes no memory other threads write (folio::cache::LruOptions::thread_front). They keep
+  // at most 256 pages per thread alive past their L1 eviction. Default on.
   bool l1_thread_front = true;
 
   // ---- L2: LMDB in <data_dir>/kv ----
