@@ -63,12 +63,14 @@ size_t GenerationTable::Publish(const std::vector<storage::TypeGeneration>& rows
   }
   std::lock_guard lock(mu_);
   size_t changed = 0;
+  // Count (tenant, type) generations; the tenant sums move with them and are not counted.
+  auto is_sum = [](const std::string& k) { return !k.empty() && k.back() == kTenantSuffix; };
   for (const auto& [k, gen] : next->generations) {
     auto it = current_->generations.find(k);
-    if (it == current_->generations.end() || it->second != gen) ++changed;
+    if (!is_sum(k) && (it == current_->generations.end() || it->second != gen)) ++changed;
   }
   for (const auto& [k, gen] : current_->generations) {
-    if (next->generations.count(k) == 0) ++changed;  // a database swapped under us
+    if (!is_sum(k) && next->generations.count(k) == 0) ++changed;  // a database swapped
   }
   if (changed == 0) return 0;
   next->version = current_->version + 1;

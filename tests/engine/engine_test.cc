@@ -96,6 +96,45 @@ TEST_F(EngineTest, L2AnswersAfterL1IsGone) {
   engine_ = std::move(*reopened);
 }
 
+// Invalidation is per (tenant, type): a publish to one type leaves another type's pages, and
+// the same type's pages of another tenant, where they are.
+TEST_F(EngineTest, AWriteToOneTypeLeavesOtherTypesAndTenantsCached) {
+  storage::TypeDefinition page_type{"page", "", {}, {}};
+  ASSERT_TRUE(engine_->RegisterType(page_type).ok());
+  CreatePublished(R"({"views":1})");
+  auto other = engine_->Write(storage::CreateOp{"default", "page", R"({"x":1})", {}});
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(engine_
+                  ->Write(storage::LifecycleOp{"default", other->document.root_id,
+                                               storage::LifecycleAction::kPublish})
+                  .ok());
+  auto tenant_b = engine_->Write(storage::CreateOp{"b", "post", R"({"views":3})", {}});
+  ASSERT_TRUE(tenant_b.ok());
+  ASSERT_TRUE(engine_
+                  ->Write(storage::LifecycleOp{"b", tenant_b->document.root_id,
+                                               storage::LifecycleAction::kPublish})
+                  .ok());
+
+  storage::Query pages;
+  pages.type = "page";
+  storage::Query posts_b;
+  posts_b.tenant = "b";
+  posts_b.type = "post";
+  ASSERT_TRUE(engine_->Query(pages).ok());
+  ASSERT_TRUE(engine_->Query(posts_b).ok());
+  const uint64_t invalidations_before = engine_->Stats().invalidations;
+
+  CreatePublished(R"({"views":2})");  // tenant default, type post
+
+  auto pages_after = engine_->Query(pages);
+  auto posts_b_after = engine_->Query(posts_b);
+  ASSERT_TRUE(pages_after.ok() && posts_b_after.ok());
+  EXPECT_EQ(pages_after->tier(), Tier::kMemory);
+  EXPECT_EQ(posts_b_after->tier(), Tier::kMemory);
+  // Two writes (create, publish), each moving one generation: (default, post).
+  EXPECT_EQ(engine_->Stats().invalidations - invalidations_before, 2u);
+}
+
 // A non-durable L2 is trusted only within the boot that wrote it (LMDB pages unsynced at an
 // OS crash may be torn); a durable one survives a reboot.
 TEST_F(EngineTest, NonDurableL2IsDiscardedAfterAReboot) {
