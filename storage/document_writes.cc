@@ -117,9 +117,9 @@ class Writer {
     return Status::InvalidArgument("unknown lifecycle action");
   }
 
-  // The current draft of a live (undeleted) document of `tenant`.
-  Result<Document> CurrentDraft(const std::string& tenant, const std::string& root_id,
-                                const char* action) {
+  // The current-draft row of a document of `tenant`, deleted or not.
+  Result<Document> CurrentDraftRow(const std::string& tenant, const std::string& root_id,
+                                   const char* action) {
     auto stmt = conn_.Prepare(std::string("SELECT ") + kDocumentColumns +
                               " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
                               "d.is_current_draft = 1");
@@ -132,8 +132,14 @@ class Writer {
       return Status::NotFound(std::string(action) + ": document '" + root_id +
                               "' not found in tenant '" + tenant + "'");
     }
-    Document d = ReadDocumentRow(*stmt, 0);
-    if (d.deleted_at) {
+    return ReadDocumentRow(*stmt, 0);
+  }
+
+  // The current draft of a live (undeleted) document of `tenant`.
+  Result<Document> CurrentDraft(const std::string& tenant, const std::string& root_id,
+                                const char* action) {
+    auto d = CurrentDraftRow(tenant, root_id, action);
+    if (d.ok() && d->deleted_at) {
       return Status::NotFound(std::string(action) + ": document '" + root_id +
                               "' is deleted; restore it first");
     }
@@ -250,22 +256,10 @@ class Writer {
 
   Result<WriteResult> SetDeleted(const std::string& tenant, const std::string& root_id,
                                  bool deleted) {
-    const char* action = deleted ? "delete" : "restore";
-    auto exists = conn_.Prepare(
-        "SELECT slug, deleted_at IS NOT NULL FROM documents WHERE tenant_id = ?1 AND root_id = ?2 "
-        "AND is_current_draft = 1");
-    if (!exists.ok()) return exists.status();
-    exists->BindText(1, tenant);
-    exists->BindText(2, root_id);
-    auto row = exists->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) {
-      return Status::NotFound(std::string(action) + ": document '" + root_id +
-                              "' not found in tenant '" + tenant + "'");
-    }
-    std::optional<std::string> slug;
-    if (!exists->ColumnIsNull(0)) slug = std::string(exists->ColumnText(0));
-    bool is_deleted = exists->ColumnInt(1) != 0;
+    auto draft = CurrentDraftRow(tenant, root_id, deleted ? "delete" : "restore");
+    if (!draft.ok()) return draft.status();
+    const std::optional<std::string>& slug = draft->slug;
+    const bool is_deleted = draft->deleted_at.has_value();
     if (is_deleted == deleted) return Finish(tenant, root_id, false, false);
     auto stmt =
         conn_.Prepare(deleted ? "UPDATE documents SET deleted_at = ?2 WHERE root_id = ?1"
@@ -357,6 +351,21 @@ class Writer {
   const int64_t now_;
 };
 
+// NotFound unless a document `root_id` (any version, deleted or not) is in `tenant`.
+Status RequireDocument(Connection& conn, const std::string& tenant, const std::string& root_id) {
+  auto exists =
+      conn.Prepare("SELECT 1 FROM documents WHERE tenant_id = ?1 AND root_id = ?2 LIMIT 1");
+  if (!exists.ok()) return exists.status();
+  exists->BindText(1, tenant);
+  exists->BindText(2, root_id);
+  auto row = exists->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    return Status::NotFound("document '" + root_id + "' not found in tenant '" + tenant + "'");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::vector<WriteResult>> DocumentStore::ApplyBatch(const std::vector<WriteOp>& ops) {
@@ -425,18 +434,7 @@ Status DocumentStore::SetPermissions(const std::string& tenant, const std::strin
   Connection& conn = *impl_->writer;
   auto txn = detail::Transaction::Begin(conn, /*immediate=*/true);
   if (!txn.ok()) return txn.status();
-  {
-    auto exists =
-        conn.Prepare("SELECT 1 FROM documents WHERE tenant_id = ?1 AND root_id = ?2 LIMIT 1");
-    if (!exists.ok()) return exists.status();
-    exists->BindText(1, tenant);
-    exists->BindText(2, root_id);
-    auto row = exists->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) {
-      return Status::NotFound("document '" + root_id + "' not found in tenant '" + tenant + "'");
-    }
-  }
+  FOLIO_RETURN_IF_ERROR(RequireDocument(conn, tenant, root_id));
   {
     auto del =
         conn.Prepare("DELETE FROM document_permissions WHERE tenant_id = ?1 AND root_id = ?2");
@@ -467,18 +465,7 @@ Status DocumentStore::SetPermissions(const std::string& tenant, const std::strin
 Result<std::vector<PermissionRule>> DocumentStore::GetPermissions(const std::string& tenant,
                                                                   const std::string& root_id) {
   Impl::ReadLease reader = impl_->AcquireReader();
-  {
-    auto exists =
-        reader->Prepare("SELECT 1 FROM documents WHERE tenant_id = ?1 AND root_id = ?2 LIMIT 1");
-    if (!exists.ok()) return exists.status();
-    exists->BindText(1, tenant);
-    exists->BindText(2, root_id);
-    auto row = exists->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) {
-      return Status::NotFound("document '" + root_id + "' not found in tenant '" + tenant + "'");
-    }
-  }
+  FOLIO_RETURN_IF_ERROR(RequireDocument(*reader, tenant, root_id));
   auto stmt = reader->Prepare(
       "SELECT principal_type, principal_id, permission, effect FROM document_permissions "
       "WHERE tenant_id = ?1 AND root_id = ?2 ORDER BY created_at, id");
