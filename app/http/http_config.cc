@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace folio::app {
@@ -24,6 +25,25 @@ Status ParseListen(const std::string& listen, std::string* host, uint16_t* port)
   return Status::Ok();
 }
 
+namespace {
+
+// A size, count or duration: a non-negative JSON integer that fits T. nlohmann's get<T>()
+// alone would take 1.5 as 1 and wrap -1 into SIZE_MAX (an unlimited body).
+template <typename T>
+Status NonNegative(const std::string& path, const std::string& key, const nlohmann::json& value,
+                   T* out) {
+  if (!value.is_number_integer() || (!value.is_number_unsigned() && value.get<int64_t>() < 0) ||
+      (value.is_number_unsigned() &&
+       value.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<T>::max()))) {
+    return Status::InvalidArgument("config file '" + path + "': '" + key +
+                                   "' must be a non-negative integer");
+  }
+  *out = static_cast<T>(value.get<uint64_t>());
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status LoadHttpConfigFile(const std::string& path, HttpConfig* c) {
   std::ifstream in(path);
   if (!in) return Status::IOError("cannot read config file '" + path + "'");
@@ -36,23 +56,23 @@ Status LoadHttpConfigFile(const std::string& path, HttpConfig* c) {
       if (key == "listen")
         c->listen = value.get<std::string>();
       else if (key == "threads")
-        c->threads = value.get<int>();
+        FOLIO_RETURN_IF_ERROR(NonNegative(path, key, value, &c->threads));
       else if (key == "token")
         c->token = value.get<std::string>();
       else if (key == "body-limit")
-        c->body_limit_bytes = value.get<size_t>();
+        FOLIO_RETURN_IF_ERROR(NonNegative(path, key, value, &c->body_limit_bytes));
       else if (key == "header-limit")
-        c->header_limit_bytes = value.get<size_t>();
+        FOLIO_RETURN_IF_ERROR(NonNegative(path, key, value, &c->header_limit_bytes));
       else if (key == "url-limit")
-        c->url_limit_bytes = value.get<size_t>();
+        FOLIO_RETURN_IF_ERROR(NonNegative(path, key, value, &c->url_limit_bytes));
       else if (key == "request-timeout-ms")
-        c->request_timeout_ms = value.get<int64_t>();
+        FOLIO_RETURN_IF_ERROR(NonNegative(path, key, value, &c->request_timeout_ms));
       else if (key == "idle-timeout-ms")
-        c->idle_timeout_ms = value.get<int64_t>();
+        FOLIO_RETURN_IF_ERROR(NonNegative(path, key, value, &c->idle_timeout_ms));
       else if (key == "max-connections")
-        c->max_connections = value.get<int>();
+        FOLIO_RETURN_IF_ERROR(NonNegative(path, key, value, &c->max_connections));
       else if (key == "shutdown-grace-ms")
-        c->shutdown_grace_ms = value.get<int64_t>();
+        FOLIO_RETURN_IF_ERROR(NonNegative(path, key, value, &c->shutdown_grace_ms));
       else if (key == "log-level")
         c->log_level = value.get<std::string>();
       else if (key == "access-log")

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -83,7 +84,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Drain() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       self->draining_ = true;
-      if (!self->busy_) self->Close();
+      if (!self->busy_ || self->lingering_) self->Close();
     });
   }
 
@@ -92,12 +93,18 @@ class Session : public std::enable_shared_from_this<Session> {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
   }
 
-  // Refuses the connection with 503 (over max-connections).
+  // Refuses the connection with 503 (over max-connections), then closes it: it is never
+  // registered or counted, so it must not go on to be served.
   void Reject() {
     ctx_.metrics.ConnectionRejected();
     reply_ = std::make_unique<HttpReply>(
         Service::ErrorReply(503, "unavailable", "too many connections; try again", 11, false));
     busy_ = true;
+    close_after_write_ = true;
+    linger_after_write_ = true;
+    started_ = NowNanos();
+    method_ = "-";
+    target_ = "-";
     WriteReply();
   }
 
@@ -147,6 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void SendError(unsigned status, const std::string& message) {
     busy_ = true;
     close_after_write_ = true;
+    linger_after_write_ = true;  // the rest of the request may still be on its way
     reply_ = std::make_unique<HttpReply>(Service::ErrorReply(status,
                                                              status == 413   ? "payload_too_large"
                                                              : status == 431 ? "header_too_large"
@@ -190,8 +198,32 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     reply_.reset();
     if (ec) return Close();
+    if (linger_after_write_ && !draining_) return Linger();
     if (close_after_write_ || draining_) return Close();
     DoRead();
+  }
+
+  // After an error answered before the whole request was read (413, 431, 414, 400, 503):
+  // closing with unread bytes would make the kernel reset the connection, and a client still
+  // sending its body would see the reset instead of the answer. So stop sending, read and
+  // discard what the client still sends (bounded in time and bytes), then close.
+  void Linger() {
+    lingering_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(
+        std::chrono::milliseconds(std::min<int64_t>(ctx_.config.request_timeout_ms, kLingerMaxMs)));
+    DiscardInput();
+  }
+
+  void DiscardInput() {
+    if (!discard_) discard_ = std::make_unique<std::array<char, 16384>>();
+    stream_.async_read_some(net::buffer(*discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->discarded_ += n;
+                              if (ec || self->discarded_ > kLingerMaxBytes) return self->Close();
+                              self->DiscardInput();
+                            });
   }
 
   void Close() {
@@ -206,7 +238,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::unique_ptr<HttpReply> reply_;
   bool registered_ = false;
+  static constexpr int64_t kLingerMaxMs = 2'000;
+  static constexpr size_t kLingerMaxBytes = size_t{4} << 20;
   bool busy_ = false, draining_ = false, close_after_write_ = false;
+  bool linger_after_write_ = false, lingering_ = false;
+  std::unique_ptr<std::array<char, 16384>> discard_;
+  size_t discarded_ = 0;
   int64_t started_ = 0;
   std::string method_, target_;
 };

@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# `folio serve` on a hot listing page against nginx serving the very same bytes as a static
+# file (DESIGN §6: folio ≥ 0.8× nginx's requests/s), while a writer publishes through the API
+# at a fixed rate so invalidation runs concurrently.
+#
+#   bash bench/load/serve_vs_nginx.sh                      # writer on ANOTHER type (default)
+#   WRITE_TYPE=same bash bench/load/serve_vs_nginx.sh      # writer on the hot page's own type
+#
+# Loopback only, bounded in time (two wrk runs of DURATION) and count (DOCS seeded). It builds
+# nothing: it expects ./build/app/folio (bash scripts/run.sh or cmake --build build builds it).
+# It installs wrk and nginx with apt-get when they are missing, and stops everything it started
+# (trap on EXIT). Knobs (environment):
+#   FOLIO=./build/app/folio  DOCS=2000  DURATION=10s  CONNS=32  WRK_THREADS=2
+#   SERVE_THREADS=2  NGINX_WORKERS=2  WRITE_RATE=20 (publishes/s; 0 = no writer)
+#   WRITE_TYPE=other|same
+#   LIMIT=20 (documents on the hot page)
+set -euo pipefail
+
+FOLIO=${FOLIO:-./build/app/folio}
+DOCS=${DOCS:-2000}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-32}
+WRK_THREADS=${WRK_THREADS:-2}
+SERVE_THREADS=${SERVE_THREADS:-2}
+NGINX_WORKERS=${NGINX_WORKERS:-2}
+WRITE_RATE=${WRITE_RATE:-20}
+WRITE_TYPE=${WRITE_TYPE:-other}
+LIMIT=${LIMIT:-20}
+
+HOT_TYPE=blog-post
+case "$WRITE_TYPE" in
+  other) WRITER_TYPE=product ;;
+  same) WRITER_TYPE=$HOT_TYPE ;;
+  *) echo "WRITE_TYPE must be 'other' or 'same', not '$WRITE_TYPE'" >&2; exit 2 ;;
+esac
+
+die() { echo "serve_vs_nginx: $*" >&2; exit 1; }
+
+# ---- Prerequisites -------------------------------------------------------------------------
+
+if [[ ! -x "$FOLIO" ]]; then
+  die "no folio binary at $FOLIO. Build it first (bash scripts/run.sh, or cmake -S . -B build \
+-DCMAKE_BUILD_TYPE=Release && cmake --build build --target folio), or set FOLIO=/path/to/folio."
+fi
+NGINX=$(command -v nginx || true)
+[[ -z "$NGINX" && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+[[ -n "$NGINX" ]] || missing+=(nginx)
+command -v curl >/dev/null || missing+=(curl)
+if ((${#missing[@]})); then
+  echo "installing ${missing[*]} with apt-get (Debian packages)..."
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  if ! { $SUDO apt-get update -qq && \
+         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
+    die "could not install ${missing[*]} with apt-get. Install them yourself \
+(sudo apt-get install ${missing[*]}) and run this again."
+  fi
+  NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+  [[ -x "$NGINX" ]] || die "nginx is still missing after apt-get install"
+  command -v wrk >/dev/null || die "wrk is still missing after apt-get install"
+fi
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
+    2>/dev/null || echo $((20000 + RANDOM % 20000))
+}
+
+# ---- Cleanup of everything this script starts ------------------------------------------------
+
+WORK=$(mktemp -d /tmp/folio-serve-vs-nginx.XXXXXX)
+FOLIO_PID="" NGINX_PID="" WRITER_PID=""
+# shellcheck disable=SC2317  # invoked by the trap
+cleanup() {
+  local pid
+  for pid in "$WRITER_PID" "$FOLIO_PID" "$NGINX_PID"; do
+    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+  done
+  for pid in "$WRITER_PID" "$FOLIO_PID" "$NGINX_PID"; do
+    [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_http() {  # url, seconds
+  local i
+  for ((i = 0; i < $2 * 20; i++)); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# ---- folio: seed, serve, warm ------------------------------------------------------------
+
+DATA="$WORK/data"
+FOLIO_PORT=$(free_port)
+NGINX_PORT=$(free_port)
+[[ "$NGINX_PORT" != "$FOLIO_PORT" ]] || NGINX_PORT=$((FOLIO_PORT + 1))
+TOKEN="bench-$RANDOM$RANDOM"
+BASE="http://127.0.0.1:$FOLIO_PORT"
+
+echo "seeding $DOCS documents over 2 types ($HOT_TYPE, product) into $DATA ..."
+"$FOLIO" --data-dir "$DATA" seed -n "$DOCS" -k 2 >"$WORK/seed.log" 2>&1 ||
+  { cat "$WORK/seed.log" >&2; die "folio seed failed"; }
+
+FOLIO_TOKEN="$TOKEN" "$FOLIO" --data-dir "$DATA" serve --listen "127.0.0.1:$FOLIO_PORT" \
+  --threads "$SERVE_THREADS" --no-access-log --log-level warn >"$WORK/folio.log" 2>&1 &
+FOLIO_PID=$!
+wait_http "$BASE/healthz" 10 || { cat "$WORK/folio.log" >&2; die "folio serve did not come up"; }
+
+HOT_PATH="/v1/default/types/$HOT_TYPE/documents?limit=$LIMIT"
+curl -fsS -o /dev/null "$BASE$HOT_PATH"  # the miss that fills the caches
+mkdir -p "$WORK/www"
+curl -fsS -D "$WORK/hot.headers" -o "$WORK/www/page" "$BASE$HOT_PATH"
+grep -qi '^x-cache-status: HIT' "$WORK/hot.headers" ||
+  echo "note: the warmed page was not a cache hit: $(grep -i '^x-cache' "$WORK/hot.headers" | tr -d '\r' | tr '\n' ' ')"
+PAGE_BYTES=$(stat -c %s "$WORK/www/page")
+
+# ---- nginx: the same bytes as a static file ------------------------------------------------
+
+chmod 755 "$WORK" "$WORK/www"
+chmod 644 "$WORK/www/page"
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes $NGINX_WORKERS;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 10000000;
+  keepalive_timeout 65;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location = /page { root $WORK/www; default_type application/json; }
+  }
+}
+EOF
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx/stdout.log" 2>&1 &
+NGINX_PID=$!
+wait_http "http://127.0.0.1:$NGINX_PORT/page" 10 ||
+  { cat "$WORK/nginx/error.log" "$WORK/nginx/stdout.log" >&2 2>/dev/null; die "nginx did not come up"; }
+cmp -s <(curl -fsS "http://127.0.0.1:$NGINX_PORT/page") "$WORK/www/page" ||
+  die "nginx does not serve the saved page byte for byte"
+
+# ---- The writer: WRITE_RATE publishes/s of WRITER_TYPE documents through the API -----------
+
+curl -fsS "$BASE/v1/default/types/$WRITER_TYPE/documents?limit=100" |
+  grep -o '"root_id":"[^"]*"' | cut -d'"' -f4 >"$WORK/writer.roots"
+[[ -s "$WORK/writer.roots" ]] || die "no $WRITER_TYPE documents to write to"
+mapfile -t ROOTS <"$WORK/writer.roots"
+
+writer() {  # each tick: PATCH a document's draft, then publish it (one curl, two requests)
+  local n=0 interval_us=$((1000000 / WRITE_RATE)) start_us now_us next_us root
+  start_us=$(( ${EPOCHREALTIME/./} ))
+  while :; do
+    root=${ROOTS[$((n % ${#ROOTS[@]}))]}
+    curl -s -o /dev/null -w '%{http_code}\n' -X PATCH -H "Authorization: Bearer $TOKEN" \
+      -H 'Content-Type: application/json' --data "{\"data\":{\"views\":$n}}" \
+      "$BASE/v1/default/documents/$root" \
+      --next -s -o /dev/null -w '%{http_code}\n' -X POST -H "Authorization: Bearer $TOKEN" \
+      "$BASE/v1/default/documents/$root/publish" >>"$WORK/writer.codes" || echo "curl-failed" >>"$WORK/writer.codes"
+    n=$((n + 1))
+    next_us=$((start_us + n * interval_us))
+    now_us=$(( ${EPOCHREALTIME/./} ))
+    if ((next_us > now_us)); then
+      sleep "$(printf '0.%06d' $((next_us - now_us)))"
+    fi
+  done
+}
+
+# ---- Runs ----------------------------------------------------------------------------------
+
+run_wrk() {  # label, url, output file
+  echo
+  echo "== $1: wrk -t$WRK_THREADS -c$CONNS -d$DURATION $2"
+  wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency "$2" | tee "$3"
+}
+rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
+non2xx() { awk '/Non-2xx or 3xx responses:/ {print $NF; f=1} END {if (!f) print 0}' "$1"; }
+sockerr() {
+  awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10; f=1} END {if (!f) print 0}' "$1"
+}
+
+if ((WRITE_RATE > 0)); then
+  WRITER_DESC="$WRITE_RATE publishes/s of '$WRITER_TYPE' ($([[ $WRITE_TYPE == same ]] &&
+    echo "the hot page's own type: invalidated constantly" || echo "another type"))"
+else
+  WRITER_DESC="none (WRITE_RATE=0)"
+fi
+echo
+echo "hot page: GET $HOT_PATH ($PAGE_BYTES bytes); writer: $WRITER_DESC"
+
+: >"$WORK/writer.codes"
+if ((WRITE_RATE > 0)); then
+  writer &
+  WRITER_PID=$!
+fi
+STATS_BEFORE=$(curl -fsS "$BASE/metrics")
+run_wrk "folio serve (writer: $WRITER_DESC)" "$BASE$HOT_PATH" "$WORK/wrk-folio.txt"
+if [[ -n "$WRITER_PID" ]]; then
+  kill "$WRITER_PID" 2>/dev/null || true
+  wait "$WRITER_PID" 2>/dev/null || true
+  WRITER_PID=""
+fi
+STATS_AFTER=$(curl -fsS "$BASE/metrics")
+
+run_wrk "nginx static file" "http://127.0.0.1:$NGINX_PORT/page" "$WORK/wrk-nginx.txt"
+
+# ---- Report ----------------------------------------------------------------------------------
+
+metric() { awk -v k="$1" '$1 == k {print $2}' <<<"$2"; }
+delta() { echo $(( $(metric "$1" "$STATS_AFTER") - $(metric "$1" "$STATS_BEFORE") )); }
+FOLIO_RPS=$(rps "$WORK/wrk-folio.txt")
+NGINX_RPS=$(rps "$WORK/wrk-nginx.txt")
+FOLIO_NON2XX=$(non2xx "$WORK/wrk-folio.txt")
+FOLIO_SOCKERR=$(sockerr "$WORK/wrk-folio.txt")
+NGINX_NON2XX=$(non2xx "$WORK/wrk-nginx.txt")
+NGINX_SOCKERR=$(sockerr "$WORK/wrk-nginx.txt")
+WRITES_TOTAL=$(grep -c . "$WORK/writer.codes" || true)
+WRITES_BAD=$(grep -vc '^20[01]$' "$WORK/writer.codes" || true)
+RATIO=$(awk -v a="$FOLIO_RPS" -v b="$NGINX_RPS" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
+VERDICT=$(awk -v r="$RATIO" 'BEGIN {print (r >= 0.8 ? "meets" : "MISSES")}')
+
+echo
+echo "================ serve_vs_nginx (writer: $WRITER_DESC) ================"
+printf '%-34s %s\n' "page" "$HOT_PATH, $PAGE_BYTES bytes"
+printf '%-34s %s\n' "folio serve requests/s" "$FOLIO_RPS"
+printf '%-34s %s\n' "nginx static requests/s" "$NGINX_RPS"
+printf '%-34s %s\n' "ratio folio/nginx" "$RATIO ($VERDICT the DESIGN target >= 0.8)"
+printf '%-34s %s\n' "folio non-2xx / socket errors" "$FOLIO_NON2XX / $FOLIO_SOCKERR (must be 0 / 0)"
+printf '%-34s %s\n' "nginx non-2xx / socket errors" "$NGINX_NON2XX / $NGINX_SOCKERR"
+printf '%-34s %s\n' "writer requests (PATCH+publish)" "$WRITES_TOTAL, not 200/201: $WRITES_BAD"
+printf '%-34s %s\n' "folio during the run: memory hits" "$(delta 'folio_cache_hits_total{tier="memory"}')"
+printf '%-34s %s\n' "  kv hits / database reads" \
+  "$(delta 'folio_cache_hits_total{tier="kv"}') / $(delta 'folio_cache_hits_total{tier="database"}')"
+printf '%-34s %s\n' "  invalidations seen" "$(delta folio_invalidations_total)"
+printf '%-34s %s\n' "  writes" "$(delta folio_writes_total)"
+
+status=0
+if [[ "$FOLIO_NON2XX" != 0 || "$FOLIO_SOCKERR" != 0 ]]; then
+  echo "FAIL: folio answered with errors under load" >&2
+  status=1
+fi
+if [[ "$WRITES_BAD" != 0 ]]; then
+  echo "FAIL: $WRITES_BAD writer requests failed" >&2
+  status=1
+fi
+exit $status
