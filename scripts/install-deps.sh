@@ -18,6 +18,7 @@ packages=(
   libzstd-dev
   clang-format
   curl
+  libhiredis-dev redis-server gnuplot-nox
 )
 
 SUDO=""

@@ -1,7 +1,8 @@
-// HttpServer: `folio serve`. One io_context on N threads; a strand per connection; keep-alive
-// and pipelined requests answered in order; limits on bodies, headers, URLs, connections and
-// time; graceful shutdown on SIGINT/SIGTERM (stop accepting, let in-flight requests finish
-// within the grace period, close, return from Run()).
+// HttpServer: `folio serve`. N threads, each running its own io_context with its own acceptor
+// on the shared port (SO_REUSEPORT), so a connection's handlers run on one thread in order (an
+// implicit strand); keep-alive and pipelined requests answered in order; limits on bodies,
+// headers, URLs, connections and time; graceful shutdown on SIGINT/SIGTERM (stop accepting, let
+// in-flight requests finish within the grace period, close, return from Run()).
 //
 // Thread-safety: Stop() may be called from any thread; the rest from the owning thread.
 #pragma once
