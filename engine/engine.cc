@@ -168,6 +168,8 @@ class Engine::Impl {
 
   std::mutex reload_mu;
   std::atomic<uint64_t> seen_epoch{0};
+  // A running average of a listed document's JSON size: how much room a new page gets.
+  std::atomic<size_t> bytes_per_document{1024};
 
   struct BoundaryEntry {
     bool known = false;
@@ -342,13 +344,25 @@ Result<PageRef> Engine::QueryBelowMemory(const storage::Query& query, const Look
   // Taken before the read: the page reflects no schedule boundary after this instant.
   const int64_t read_micros = impl.options.clock->NowMicros();
   if (impl.options.hooks) impl.options.hooks->BeforeDatabaseRead();
-  auto page = impl.store->List(query);
+  // The page is built in its final buffer, sized from the pages read so far.
+  auto buffer = std::make_shared<std::string>();
+  const size_t per_doc = impl.bytes_per_document.load(std::memory_order_relaxed);
+  buffer->reserve(detail::kPageHeaderBytes + 512 +
+                  per_doc * static_cast<size_t>(std::clamp(query.limit, 1, storage::kMaxLimit)) *
+                      9 / 8);
+  const size_t docs_at = detail::BeginPage(*buffer);
+  auto page = impl.store->ListInto(query, buffer.get());
   if (!page.ok()) {
     impl.inflight.Finish(lookup.key, flight, page.status());
     return page.status();
   }
   impl.database_reads.Add();
-  Bytes bytes = detail::EncodePage(*page);
+  if (page->count > 0) {
+    const size_t measured = (buffer->size() - docs_at) / static_cast<size_t>(page->count);
+    impl.bytes_per_document.store((per_doc * 7 + measured) / 8, std::memory_order_relaxed);
+  }
+  detail::FinishPage(*buffer, docs_at, *page);
+  Bytes bytes = std::move(buffer);
   const int64_t deadline =
       impl.PageDeadlineMicros(query.tenant, query.type, published, generation, read_micros);
   if (impl.options.hooks) impl.options.hooks->BeforeFill();

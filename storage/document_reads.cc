@@ -1,6 +1,8 @@
 // Reads: keyset pages, single documents, schedule boundaries, query plans.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "detail/json_text.h"
 #include "detail/listing.h"
 #include "detail/store_impl.h"
@@ -138,6 +140,15 @@ void BindPrincipal(detail::Statement& stmt, const Principal& p, int user_param, 
 }
 
 Result<Page> DocumentStore::List(const Query& query) {
+  std::string documents;
+  // Clamped: the limit is validated later, and a bad one must get its error, not a huge buffer.
+  documents.reserve(static_cast<size_t>(std::clamp(query.limit, 1, kMaxLimit)) * 1024);
+  auto page = ListInto(query, &documents);
+  if (page.ok()) page->documents_json = std::move(documents);
+  return page;
+}
+
+Result<Page> DocumentStore::ListInto(const Query& query, std::string* out) {
   const std::string query_key = query.CanonicalKey();
   auto sql = PlanListing(*impl_, query, query_key);
   if (!sql.ok()) return sql.status();
@@ -148,8 +159,7 @@ Result<Page> DocumentStore::List(const Query& query) {
   FOLIO_RETURN_IF_ERROR(BindAll(*stmt, sql->binds));
 
   Page page;
-  page.documents_json.reserve(static_cast<size_t>(query.limit) * 1024);
-  page.documents_json.push_back('[');
+  out->push_back('[');
   detail::KeysetPosition last;
   for (;;) {
     auto row = stmt->Step();
@@ -159,13 +169,13 @@ Result<Page> DocumentStore::List(const Query& query) {
       page.next_cursor = detail::EncodeCursor(impl_->cursor_secret, query_key, last);
       break;
     }
-    if (page.count > 0) page.documents_json.push_back(',');
-    ViewRow(*stmt).AppendJson(page.documents_json);
+    if (page.count > 0) out->push_back(',');
+    ViewRow(*stmt).AppendJson(*out);
     ++page.count;
     last.id = stmt->ColumnText(0);
     last.sort_value = detail::ReadSqlValue(*stmt, kSortValueColumn);
   }
-  page.documents_json.push_back(']');
+  out->push_back(']');
   return page;
 }
 

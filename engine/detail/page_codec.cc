@@ -22,15 +22,15 @@ uint32_t GetU32(std::string_view in, size_t at) {
 
 }  // namespace
 
-std::shared_ptr<const std::string> EncodePage(const storage::Page& page) {
-  auto out = std::make_shared<std::string>();
-  std::string& s = *out;
-  s.reserve(kPageHeaderBytes + page.documents_json.size() + 128);
+size_t BeginPage(std::string& s) {
   s.assign(kPageHeaderBytes, '\0');
   std::memcpy(s.data(), kMagic, 4);
   s += "{\"data\":";
-  const size_t docs_at = s.size();
-  s += page.documents_json;
+  return s.size();
+}
+
+void FinishPage(std::string& s, size_t docs_at, const storage::Page& page) {
+  const size_t docs_len = s.size() - docs_at;
   s += ",\"meta\":{\"count\":";
   s += std::to_string(page.count);
   s += ",\"next_cursor\":";
@@ -46,9 +46,17 @@ std::shared_ptr<const std::string> EncodePage(const storage::Page& page) {
   s += ",\"cache\":";
   PutU32(s, 4, static_cast<uint32_t>(page.count));
   PutU32(s, 8, static_cast<uint32_t>(docs_at));
-  PutU32(s, 12, static_cast<uint32_t>(page.documents_json.size()));
+  PutU32(s, 12, static_cast<uint32_t>(docs_len));
   PutU32(s, 16, page.next_cursor ? static_cast<uint32_t>(cursor_at) : kNoCursor);
   PutU32(s, 20, page.next_cursor ? static_cast<uint32_t>(page.next_cursor->size()) : 0);
+}
+
+std::shared_ptr<const std::string> EncodePage(const storage::Page& page) {
+  auto out = std::make_shared<std::string>();
+  out->reserve(kPageHeaderBytes + page.documents_json.size() + 128);
+  const size_t docs_at = BeginPage(*out);
+  *out += page.documents_json;
+  FinishPage(*out, docs_at, page);
   return out;
 }
 

@@ -135,6 +135,20 @@ TEST_F(EngineTest, AWriteToOneTypeLeavesOtherTypesAndTenantsCached) {
   EXPECT_EQ(engine_->Stats().invalidations - invalidations_before, 2u);
 }
 
+// A bad limit is an error naming it, through every path that sizes buffers from the limit.
+TEST_F(EngineTest, OutOfRangeLimitsAreRefusedWithoutHarm) {
+  CreatePublished(R"({"views":1})");
+  for (int limit : {0, -5, 101, 1'000'000'000}) {
+    storage::Query q;
+    q.type = "post";
+    q.limit = limit;
+    auto page = engine_->Query(q);
+    ASSERT_FALSE(page.ok()) << limit;
+    EXPECT_TRUE(page.status().IsInvalidArgument()) << page.status().ToString();
+    EXPECT_NE(page.status().message().find("limit"), std::string::npos);
+  }
+}
+
 // A non-durable L2 is trusted only within the boot that wrote it (LMDB pages unsynced at an
 // OS crash may be torn); a durable one survives a reboot.
 TEST_F(EngineTest, NonDurableL2IsDiscardedAfterAReboot) {

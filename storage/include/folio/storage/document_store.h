@@ -72,6 +72,10 @@ class DocumentStore {
   // ---- Reads ----
   // One page of a listing. Errors name what was wrong (unknown field, bad limit, bad cursor).
   Result<Page> List(const Query& query);
+  // As List, but appends the page's JSON array to *documents_json (leaving the returned
+  // Page's documents_json empty), so a caller can build a page in a buffer of its own
+  // without copying it. On an error, *documents_json may hold a partial array.
+  Result<Page> ListInto(const Query& query, std::string* documents_json);
   // The published row or the current draft of a document (NotFound when absent, deleted,
   // outside its schedule window for kPublished, of another tenant, or unreadable by
   // `principal`).
