@@ -2,10 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "folio/storage/document_store.h"
 
@@ -133,6 +139,47 @@ TEST_F(EngineTest, AWriteToOneTypeLeavesOtherTypesAndTenantsCached) {
   EXPECT_EQ(posts_b_after->tier(), Tier::kMemory);
   // Two writes (create, publish), each moving one generation: (default, post).
   EXPECT_EQ(engine_->Stats().invalidations - invalidations_before, 2u);
+}
+
+// The async forms complete on the caller's executor: a coroutine resumes on its io_context's
+// thread (by post, even on an L1 hit), and a bound callback runs there too.
+TEST_F(EngineTest, AsyncFormsCompleteOnTheCallersExecutor) {
+  CreatePublished(R"({"views":1})");
+  boost::asio::io_context io;
+  std::thread::id io_thread;
+  std::vector<Tier> tiers;
+  bool bound_ran_on_io = false;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        storage::Query q;
+        q.type = "post";
+        for (int i = 0; i < 2; ++i) {
+          Result<PageRef> page = co_await engine_->AsyncQuery(q, boost::asio::use_awaitable);
+          EXPECT_TRUE(page.ok());
+          EXPECT_EQ(std::this_thread::get_id(), io_thread);
+          if (page.ok()) tiers.push_back(page->tier());
+        }
+        // A named operation, not a temporary in the co_await expression: GCC 12 destroys such
+        // temporaries twice (GCC bug 101367).
+        storage::WriteOp create = storage::CreateOp{"default", "post", R"({"views":2})", {}};
+        auto written = co_await engine_->AsyncWrite(std::move(create), boost::asio::use_awaitable);
+        EXPECT_TRUE(written.ok());
+        EXPECT_EQ(std::this_thread::get_id(), io_thread);
+        engine_->AsyncQuery(q, boost::asio::bind_executor(io, [&](Result<PageRef> page) {
+                              // After the write (a new draft): a fresh read, on io's thread.
+                              bound_ran_on_io = std::this_thread::get_id() == io_thread &&
+                                                page.ok() && page->tier() == Tier::kDatabase &&
+                                                page->count() == 1;  // a draft: not listed
+                            }));
+      },
+      boost::asio::detached);
+  io_thread = std::this_thread::get_id();
+  io.run();
+  ASSERT_EQ(tiers.size(), 2u);
+  EXPECT_EQ(tiers[0], Tier::kDatabase);
+  EXPECT_EQ(tiers[1], Tier::kMemory);
+  EXPECT_TRUE(bound_ran_on_io);
 }
 
 // A bad limit is an error naming it, through every path that sizes buffers from the limit.

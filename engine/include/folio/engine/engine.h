@@ -26,10 +26,11 @@
 // answers from SQLite and counts the fault.
 //
 // Async. The Async* forms take any Asio completion token (a callback, use_future,
-// use_awaitable) with the signature void(Result<T>). An L1 hit completes at once; other work
-// runs on the engine's own SQLite threads, never on the caller's, and completes through the
-// handler's associated executor (a coroutine resumes on its own executor; a plain callback
-// runs on the engine thread unless bound with asio::bind_executor).
+// use_awaitable) with the signature void(Result<T>). Other work than an L1 hit runs on the
+// engine's own SQLite threads, never on the caller's. Completion goes through the handler's
+// associated executor: a coroutine resumes on its own executor and a callback bound with
+// asio::bind_executor runs there (both by post, never inside the initiating call); a plain
+// callback runs at once on an L1 hit and on the engine thread otherwise.
 //
 // Thread-safety: every method may be called from any thread at once.
 #pragma once
@@ -37,12 +38,14 @@
 #include <array>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "folio/base/status.h"
@@ -155,13 +158,19 @@ class Engine {
   Result<PageRef> QueryBelowMemory(const storage::Query& query, const Lookup& lookup);
   void Post(std::function<void()> work);
 
+  // A plain callback (no executor of its own) runs right here; a handler with an executor
+  // (a coroutine, a bound strand) is posted to it, never resumed inside the initiating call.
   template <typename Handler, typename R>
   static void Complete(Handler&& handler, R&& result) {
     auto ex = boost::asio::get_associated_executor(handler);
-    boost::asio::dispatch(
-        ex, [h = std::forward<Handler>(handler), r = std::forward<R>(result)]() mutable {
-          std::move(h)(std::move(r));
-        });
+    if constexpr (std::is_same_v<decltype(ex), boost::asio::system_executor>) {
+      std::forward<Handler>(handler)(std::forward<R>(result));
+    } else {
+      boost::asio::post(
+          ex, [h = std::forward<Handler>(handler), r = std::forward<R>(result)]() mutable {
+            std::move(h)(std::move(r));
+          });
+    }
   }
 
   // Runs fn() on the engine's threads, then completes `handler` with its result through the
