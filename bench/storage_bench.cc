@@ -32,7 +32,7 @@ struct Fixture {
   std::unique_ptr<DocumentStore> store;
   sqlite3* raw = nullptr;
   std::string type;
-  std::string deep_cursor;        // next_cursor of page kDeepPage - 1: opens page kDeepPage
+  std::string deep_cursor;  // next_cursor of page kDeepPage - 1: opens page kDeepPage
   int64_t deep_updated_at = 0;
   std::string deep_id;
 
@@ -48,7 +48,8 @@ struct Fixture {
                 ("folio_bench_storage_" + std::to_string(docs) + ".sqlite");
     const bool fresh = !std::filesystem::exists(path.string() + ".ready");
     if (fresh) {
-      for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + ext);
+      for (const char* ext : {"", "-wal", "-shm"})
+        std::filesystem::remove(path.string() + ext);
     }
     folio::storage::StoreOptions options;
     options.path = path.string();
@@ -85,7 +86,8 @@ struct Fixture {
     std::string sql =
         "SELECT updated_at, id FROM documents WHERE tenant_id = 'default' AND type_id = ?1 AND "
         "is_published = 1 AND deleted_at IS NULL ORDER BY updated_at DESC, id DESC LIMIT 1 "
-        "OFFSET " + std::to_string(kPageSize * (kDeepPage - 1) - 1);
+        "OFFSET " +
+        std::to_string(kPageSize * (kDeepPage - 1) - 1);
     sqlite3_prepare_v2(raw, sql.c_str(), -1, &s, nullptr);
     sqlite3_bind_text(s, 1, type.c_str(), -1, SQLITE_TRANSIENT);
     if (sqlite3_step(s) != SQLITE_ROW) Die("cannot find the deep row");

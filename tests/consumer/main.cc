@@ -21,8 +21,9 @@ int main(int argc, char** argv) {
   if (auto t = (*store)->RegisterType(type); !t.ok()) return 1;
   auto created = (*store)->Create({"default", "note", R"({"text":"hello"})", {}});
   if (!created.ok()) return 1;
-  if (!(*store)->Apply({"default", created->document.root_id,
-                        folio::storage::LifecycleAction::kPublish})
+  if (!(*store)
+           ->Apply(
+               {"default", created->document.root_id, folio::storage::LifecycleAction::kPublish})
            .ok())
     return 1;
   folio::storage::Query query;
