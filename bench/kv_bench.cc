@@ -111,8 +111,7 @@ void BM_L2Hit_ZeroCopy(benchmark::State& state) {
   ZeroCopyLoop(state, Verified());
 }
 
-void BM_L2Hit_CopyOut(benchmark::State& state) {
-  const Fixture& fixture = Verified();
+void CopyOutLoop(benchmark::State& state, const Fixture& fixture) {
   size_t n = 0;
   for (auto _ : state) {
     folio::Result<std::string> copy = fixture.store().GetCopy(fixture.key(n++));
@@ -120,6 +119,10 @@ void BM_L2Hit_CopyOut(benchmark::State& state) {
     benchmark::DoNotOptimize(copy->data());
   }
   state.SetItemsProcessed(state.iterations());
+}
+
+void BM_L2Hit_CopyOut(benchmark::State& state) {
+  CopyOutLoop(state, Verified());
 }
 
 void BM_L2Hit_CopyIntoReused(benchmark::State& state) {
@@ -142,14 +145,7 @@ void BM_L2Hit_ZeroCopyNoVerify(benchmark::State& state) {
 }
 
 void BM_L2Hit_CopyOutNoVerify(benchmark::State& state) {
-  const Fixture& fixture = Unverified();
-  size_t n = 0;
-  for (auto _ : state) {
-    folio::Result<std::string> copy = fixture.store().GetCopy(fixture.key(n++));
-    if (!copy.ok()) state.SkipWithError("miss");
-    benchmark::DoNotOptimize(copy->data());
-  }
-  state.SetItemsProcessed(state.iterations());
+  CopyOutLoop(state, Unverified());
 }
 
 BENCHMARK(BM_L2Hit_ZeroCopy);
