@@ -3,6 +3,8 @@
 // and a direct comparison of an engine page with the store's own answer.
 #pragma once
 
+#include "support/temp_dir.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -31,33 +33,7 @@ inline void Must(const Status& s, const std::string& what = "operation") {
   if (!s.ok()) throw std::runtime_error(what + " failed: " + s.ToString());
 }
 
-// A directory under the system temp dir that no other test or process uses; removed on exit.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "folio_engine_" + std::to_string(::getpid()) + "_" +
-                       std::to_string(counter++) + "_" + (info ? info->name() : "x");
-    for (char& c : name) {
-      if (c == '/') c = '_';
-    }
-    path_ = std::filesystem::temp_directory_path() / name;
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 // A one-shot stop point: the first thread that calls Pass() while armed blocks there until
 // Release(); WaitReached() returns once some thread is blocked in it. Unarmed, Pass() is free.

@@ -2,6 +2,8 @@
 // sqlite3 handle on the same file (to check what was really written), and page walking.
 #pragma once
 
+#include "support/temp_dir.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -77,32 +79,7 @@ struct Fields {
   operator DocumentFields() const { return f; }  // NOLINT: implicit on purpose
 };
 
-// A directory under the system temp dir with a name no other test (or process) uses.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "folio_storage_" + std::to_string(::getpid()) + "_" +
-                       std::to_string(counter++) + "_" + (info ? info->name() : "x");
-    for (char& c : name) {
-      if (c == '/') c = '_';
-    }
-    path_ = std::filesystem::temp_directory_path() / name;
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 // A plain sqlite3 connection on the store's file, independent of the store's code.
 class RawDb {
