@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cache_meta.h"
 #include "data_dir.h"
 #include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
@@ -25,12 +26,6 @@ namespace folio::app {
 namespace {
 
 using storage::DocumentStore;
-
-// {"hit":bool,"source":"memory|kv|database"}: what SonicJS clients read from X-Cache-*.
-std::string CacheMeta(Tier tier) {
-  return std::string("{\"hit\":") + (tier == Tier::kDatabase ? "false" : "true") +
-         ",\"source\":\"" + TierName(tier) + "\"}";
-}
 
 struct GlobalFlags {
   std::string data_dir;
@@ -384,7 +379,7 @@ class Cli {
     if (!engine) return 1;
     auto doc = engine->Get(flags_.tenant, root, axis.axis);
     if (!doc.ok()) return Fail(doc.status());
-    out_ << "{\"data\":" << doc->json() << ",\"meta\":{\"cache\":" << CacheMeta(doc->tier())
+    out_ << "{\"data\":" << doc->json() << ",\"meta\":{\"cache\":" << CacheMetaJson(doc->tier())
          << "}}\n";
     return 0;
   }
@@ -412,7 +407,7 @@ class Cli {
     for (;;) {
       auto page = engine.Query(q);
       if (!page.ok()) return Fail(page.status());
-      out_ << page->body_prefix() << CacheMeta(page->tier()) << "}}\n";
+      out_ << page->body_prefix() << CacheMetaJson(page->tier()) << "}}\n";
       if (!all || !page->next_cursor()) return 0;
       q.cursor = std::string(*page->next_cursor());
     }

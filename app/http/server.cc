@@ -97,7 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Reject() {
     ctx_.metrics.ConnectionRejected();
     reply_ = std::make_unique<HttpReply>(
-        Service::ErrorReply(503, "unavailable", "too many connections; try again", 11, false));
+        Service::ErrorReply(503, "too many connections; try again", 11, false));
     busy_ = true;
     close_after_write_ = true;
     linger_after_write_ = true;
@@ -154,12 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
     busy_ = true;
     close_after_write_ = true;
     linger_after_write_ = true;  // the rest of the request may still be on its way
-    reply_ = std::make_unique<HttpReply>(Service::ErrorReply(status,
-                                                             status == 413   ? "payload_too_large"
-                                                             : status == 431 ? "header_too_large"
-                                                             : status == 414 ? "uri_too_long"
-                                                                             : "bad_request",
-                                                             message, 11, false));
+    reply_ = std::make_unique<HttpReply>(Service::ErrorReply(status, message, 11, false));
     started_ = NowNanos();
     method_ = "-";
     target_ = "-";

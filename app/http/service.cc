@@ -6,6 +6,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "cache_meta.h"
 #include "folio/storage/document_store.h"
 #include "http/page_body.h"
 #include "http/request_target.h"
@@ -74,11 +75,6 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
     diff |= static_cast<unsigned char>(b[i] ^ (i < a.size() ? a[i] : 0));
   }
   return diff == 0;
-}
-
-std::string CacheMetaJson(Tier tier) {
-  return std::string("{\"hit\":") + (tier == Tier::kDatabase ? "false" : "true") +
-         ",\"source\":\"" + TierName(tier) + "\"}";
 }
 
 Result<int> ParseInt(const std::string& text, const char* what) {
@@ -563,8 +559,8 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   void Fail(const Status& s) { Error(HttpStatusFor(s), s.message()); }
 
   void Error(unsigned status, std::string_view message) {
-    HttpReply reply = ErrorReply(status, ErrorCode(status), message, request_.version(),
-                                 request_.keep_alive(), route_);
+    HttpReply reply =
+        ErrorReply(status, message, request_.version(), request_.keep_alive(), route_);
     Reply(std::move(reply));
   }
 
@@ -609,13 +605,13 @@ void Service::Handle(HttpRequest request, boost::asio::any_io_executor executor,
   std::make_shared<Call>(*this, std::move(request), std::move(executor), std::move(done))->Run();
 }
 
-HttpReply Service::ErrorReply(unsigned status, std::string_view code, std::string_view message,
-                              unsigned version, bool keep_alive, folio::app::Route route) {
+HttpReply Service::ErrorReply(unsigned status, std::string_view message, unsigned version,
+                              bool keep_alive, folio::app::Route route) {
   http::response<http::string_body> res{static_cast<http::status>(status), version};
   res.set(http::field::server, "folio");
   res.set(http::field::content_type, "application/json");
   res.keep_alive(keep_alive);
-  res.body() = json{{"error", {{"code", code}, {"message", message}}}}.dump(
+  res.body() = json{{"error", {{"code", ErrorCode(status)}, {"message", message}}}}.dump(
       -1, ' ', false, json::error_handler_t::replace);
   res.prepare_payload();
   return HttpReply{http::message_generator(std::move(res)), route, status};

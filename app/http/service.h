@@ -34,10 +34,10 @@ class Service {
   void Handle(HttpRequest request, boost::asio::any_io_executor executor,
               std::function<void(HttpReply)> done);
 
-  // A JSON error response ({"error":{"code":…,"message":…}}), for the connection's own
-  // failures (413, 431, 400 on a malformed request).
-  static HttpReply ErrorReply(unsigned status, std::string_view code, std::string_view message,
-                              unsigned version, bool keep_alive, Route route = Route::kUnmatched);
+  // A JSON error response ({"error":{"code":…,"message":…}}, the code named after the
+  // status), also for the connection's own failures (413, 431, 414, 400, 503).
+  static HttpReply ErrorReply(unsigned status, std::string_view message, unsigned version,
+                              bool keep_alive, Route route = Route::kUnmatched);
 
  private:
   class Call;
