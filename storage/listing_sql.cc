@@ -1,5 +1,5 @@
 // Turning a Query into keyset SQL. Every value is bound; the only names in the SQL text are
-// fixed columns and the q_* columns of registered fields.
+// fixed columns, the q_* columns of registered fields and the registered type's id.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -135,7 +135,9 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
   Binder b;
   std::string where;
   where += "d.tenant_id = " + b.Add(query.tenant);
-  where += " AND d.type_id = " + b.Add(query.type);
+  // The type as a literal (registered ids are [a-z0-9_-]), so the planner can match the
+  // per-type partial indexes of the q_* columns.
+  where += " AND d.type_id = '" + type.definition.id + "'";
   where += " AND d.locale = " + b.Add(query.locale);
   // Literal flags, so the planner can match the partial keyset indexes.
   if (query.axis == Axis::kPublished) {

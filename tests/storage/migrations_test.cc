@@ -263,6 +263,33 @@ TEST_F(MigrationsTest, OpenReEnsuresGeneratedColumnIndexes) {
   EXPECT_EQ(raw().Int("SELECT count(*) FROM sqlite_master WHERE name = 'idx_q_post_views'"), 1);
 }
 
+TEST_F(MigrationsTest, GeneratedColumnIndexesHoldOnlyTheirTypesLiveRows) {
+  // Partial on the type: a write of one type does not touch the other types' indexes.
+  EXPECT_EQ(raw().Column("SELECT sql FROM sqlite_master WHERE name = 'idx_q_post_views'"),
+            std::vector<std::string>{"CREATE INDEX \"idx_q_post_views\" ON documents(tenant_id, "
+                                     "\"q_post_views\", updated_at DESC, id DESC) WHERE type_id = "
+                                     "'post' AND deleted_at IS NULL"});
+  EXPECT_EQ(raw().Column("SELECT sql FROM sqlite_master WHERE name = 'idx_q_post_views_sort'"),
+            std::vector<std::string>{"CREATE INDEX \"idx_q_post_views_sort\" ON "
+                                     "documents(tenant_id, \"q_post_views\", id) WHERE type_id = "
+                                     "'post' AND deleted_at IS NULL"});
+}
+
+TEST_F(MigrationsTest, OpenReplacesGeneratedColumnIndexesOfAnOlderShape) {
+  // Databases written before the indexes became partial had them over every row.
+  store_.reset();
+  ASSERT_EQ(raw().Exec("DROP INDEX idx_q_post_views_sort"), SQLITE_OK);
+  ASSERT_EQ(raw().Exec("CREATE INDEX idx_q_post_views_sort ON documents(tenant_id, type_id, "
+                       "q_post_views, id)"),
+            SQLITE_OK);
+  raw_.reset();
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  auto sql = raw().Column("SELECT sql FROM sqlite_master WHERE name = 'idx_q_post_views_sort'");
+  ASSERT_EQ(sql.size(), 1u);
+  EXPECT_NE(sql[0].find("WHERE type_id = 'post'"), std::string::npos) << sql[0];
+  EXPECT_EQ(sql[0].find("type_id, "), std::string::npos) << sql[0];
+}
+
 TEST_F(MigrationsTest, TypesRegisteredByAnotherProcessAreFound) {
   // Another store on the same file registers a type; this one finds it on first use.
   StoreOptions o = MakeOptions();
