@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,10 @@ namespace folio::detail {
 namespace {
 
 constexpr size_t kFillBatch = 64;
+// How long the writer gathers fills after the first one wakes it. A miss that wakes the writer
+// pays a futex wake and, on a VM, an IPI (~7 µs here); gathering makes that once per burst
+// instead of once per miss, and puts a burst in one LMDB commit.
+constexpr auto kFillGather = std::chrono::milliseconds(1);
 
 std::string StatusKind(const Status& s) {
   switch (s.code()) {
@@ -133,6 +138,7 @@ L2Tier::Outcome L2Tier::Get(const CacheKey& key, Validator valid, Bytes* out) {
 
 void L2Tier::EnqueueFill(const CacheKey& key, Bytes bytes, int64_t ttl_micros) {
   const int64_t expires_at = ttl_micros > 0 ? clock_->NowMicros() + ttl_micros : 0;
+  bool wake = false;
   {
     std::lock_guard lock(queue_mu_);
     if (queue_.size() >= config_.queue_limit) {
@@ -141,13 +147,18 @@ void L2Tier::EnqueueFill(const CacheKey& key, Bytes bytes, int64_t ttl_micros) {
     }
     queue_.push_back(Fill{key, std::move(bytes), expires_at});
     ++enqueued_;
+    // A gathering writer wakes by itself; only an idle one, or a full batch, needs a signal.
+    wake = writer_idle_ || queue_.size() == kFillBatch;
+    writer_idle_ = false;
   }
-  queue_cv_.notify_one();
+  if (wake) queue_cv_.notify_one();
 }
 
 void L2Tier::Flush() {
   std::unique_lock lock(queue_mu_);
   const uint64_t target = enqueued_;
+  flush_target_ = std::max(flush_target_, target);
+  queue_cv_.notify_one();  // no gathering while someone waits for the queue to drain
   drained_cv_.wait(lock, [&] { return written_ >= target || stopping_; });
 }
 
@@ -157,7 +168,12 @@ void L2Tier::WriterLoop() {
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
+      writer_idle_ = queue_.empty();
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      writer_idle_ = false;
+      queue_cv_.wait_for(lock, kFillGather, [&] {
+        return stopping_ || queue_.size() >= kFillBatch || flush_target_ > written_;
+      });
       if (queue_.empty() && stopping_) return;
       while (!queue_.empty() && batch.size() < kFillBatch) {
         batch.push_back(std::move(queue_.front()));

@@ -47,7 +47,8 @@ class L2Tier {
   // On a hit whose bytes pass `valid`, copies them into *out (the fill for L1).
   Outcome Get(const CacheKey& key, Validator valid, Bytes* out);
   // `ttl_micros` counts from this call (0: no expiry): the entry expires at the same instant
-  // however long it waits in the queue.
+  // however long it waits in the queue. The writer gathers fills for up to 1 ms (or 64
+  // fills) per commit, so a burst of misses wakes it once.
   void EnqueueFill(const CacheKey& key, Bytes bytes, int64_t ttl_micros);
   // Waits until every fill queued before the call is written (or dropped on a fault).
   void Flush();
@@ -88,6 +89,8 @@ class L2Tier {
   std::condition_variable drained_cv_;
   std::deque<Fill> queue_;
   uint64_t enqueued_ = 0, written_ = 0;  // fills taken off the queue, counting drops
+  uint64_t flush_target_ = 0;            // Flush() waits until written_ reaches this
+  bool writer_idle_ = false;             // waiting for an empty queue: needs a signal
   bool stopping_ = false;
   std::thread writer_;
 
