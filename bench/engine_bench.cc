@@ -47,7 +47,9 @@ using folio::storage::DocumentStore;
 using folio::storage::Query;
 
 constexpr int kPageSize = 20;
-constexpr int kHotQueries = 64;  // distinct warmed pages the hit benchmarks rotate through
+constexpr int kHotQueries = 64;
+constexpr uint64_t kFreshLimits = 10;  // FreshPage's page sizes: kPageSize .. kPageSize + 9  //
+                                       // distinct warmed pages the hit benchmarks rotate through
 constexpr int kHerdThreads = 8;
 
 int64_t DocumentCount() {
@@ -91,15 +93,16 @@ struct Fixture {
     return q;
   }
 
-  // The k-th of a sequence of queries that never repeats a cache key: pages of the listing
-  // by keyset cursor, each at limit 20 on the first pass over the listing, 21 on the second,
-  // … (then 1..19), so a page costs what the direct page costs.
+  // The k-th of a sequence of queries that never repeats a cache key for 10 passes over the
+  // listing: pages by keyset cursor at limits 20..29, the limit turning with the page and the
+  // pass, so every stretch of the sequence has the same mix of page sizes (mean 24.5) and two
+  // benchmarks that run different numbers of iterations still read pages of the same cost.
   Query FreshPage(uint64_t k) const {
     const uint64_t pages = cursors.size() + 1;
     Query q = FirstPage();
     const uint64_t page = k % pages;
     if (page > 0) q.cursor = cursors[page - 1];
-    q.limit = static_cast<int>(1 + (kPageSize - 1 + k / pages) % folio::storage::kMaxLimit);
+    q.limit = kPageSize + static_cast<int>((k / pages + page) % kFreshLimits);
     return q;
   }
 
@@ -136,8 +139,11 @@ struct Fixture {
       o.l1_capacity_bytes = 0;
       o.l2_enabled = false;
     });
-    cold = OpenEngine("cold", [](folio::Options&) {});
-    cold_l1 = OpenEngine("cold_l1", [](folio::Options& o) { o.l2_enabled = false; });
+    cold = OpenEngine("cold", [](folio::Options& o) { o.l1_capacity_bytes = size_t{8} << 20; });
+    cold_l1 = OpenEngine("cold_l1", [](folio::Options& o) {
+      o.l1_capacity_bytes = size_t{8} << 20;
+      o.l2_enabled = false;
+    });
     cold_l2 = OpenEngine("cold_l2", [](folio::Options& o) { o.l1_capacity_bytes = 0; });
     herd = OpenEngine("herd", [](folio::Options&) {});
 
