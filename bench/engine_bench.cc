@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "direct_page.h"
 #include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
 #include "seed.h"
@@ -245,19 +246,8 @@ bool Answered(benchmark::State& state, const Result<PageRef>& page, Tier tier) {
 
 void BM_DirectPage_First(benchmark::State& state) {
   Fixture& f = Fixture::Get();
-  const Query q = f.FirstPage();
-  size_t bytes = 0;
-  for (auto _ : state) {
-    auto page = f.bare->store().List(q);
-    if (!page.ok() || page->count != kPageSize) {
-      state.SkipWithError("direct page failed or short");
-      break;
-    }
-    bytes = page->documents_json.size();
-    benchmark::DoNotOptimize(page);
-  }
-  state.counters["page_bytes"] = static_cast<double>(bytes);
-  state.SetLabel("DocumentStore::List, page 1 of 20");
+  folio::bench::RunDirectPage(state, f.bare->store(), f.FirstPage(), kPageSize,
+                              "DocumentStore::List, page 1 of 20");
 }
 BENCHMARK(BM_DirectPage_First)->Unit(benchmark::kMicrosecond);
 

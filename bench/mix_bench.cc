@@ -55,6 +55,7 @@
 #include <thread>
 #include <vector>
 
+#include "direct_page.h"
 #include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
 #include "seed.h"
@@ -397,18 +398,8 @@ void BM_DirectPage_Text(benchmark::State& state) {
   Query q;
   q.type = f.type;
   q.limit = kPageSize;
-  size_t bytes = 0;
-  for (auto _ : state) {
-    auto page = f.store->List(q);
-    if (!page.ok() || page->count != kPageSize) {
-      state.SkipWithError("direct page failed or short");
-      break;
-    }
-    bytes = page->documents_json.size();
-    benchmark::DoNotOptimize(page);
-  }
-  state.counters["page_bytes"] = static_cast<double>(bytes);
-  state.SetLabel("DocumentStore::List, page 1 of 20, JSON assembled from stored text");
+  folio::bench::RunDirectPage(state, *f.store, q, kPageSize,
+                              "DocumentStore::List, page 1 of 20, JSON assembled from stored text");
 }
 
 // The same 20 rows by the same keyset index, each row an nlohmann object with its `data`
