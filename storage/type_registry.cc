@@ -260,6 +260,11 @@ Status DocumentStore::Impl::EnsureTypeColumns(Connection& conn, const TypeInfo& 
     FOLIO_RETURN_IF_ERROR(
         EnsureIndex(conn, "idx_" + column,
                     "documents(tenant_id, \"" + column + "\", updated_at DESC, id DESC)" + rows));
+    // A filter on the field under either time sort seeks its rows in sort order; a sort by
+    // the field seeks by (value, id).
+    FOLIO_RETURN_IF_ERROR(
+        EnsureIndex(conn, "idx_" + column + "_created",
+                    "documents(tenant_id, \"" + column + "\", created_at DESC, id DESC)" + rows));
     FOLIO_RETURN_IF_ERROR(EnsureIndex(conn, "idx_" + column + "_sort",
                                       "documents(tenant_id, \"" + column + "\", id)" + rows));
   }

@@ -128,6 +128,18 @@ TEST_F(QueryPlanTest, EqFilterOnARegisteredFieldUsesItsIndex) {
   }
 }
 
+TEST_F(QueryPlanTest, EqFilterUnderCreatedAtSortUsesItsCreatedIndex) {
+  for (Axis axis : {Axis::kPublished, Axis::kDraft}) {
+    for (SortOrder order : {SortOrder::kDesc, SortOrder::kAsc}) {
+      Query q = PostQuery(axis);
+      q.sort = "created_at";
+      q.order = order;
+      q.filters.push_back({"category", FilterOp::kEq, {FilterValue(std::string("b"))}});
+      ExpectPlan(q, "idx_q_post_category_created");
+    }
+  }
+}
+
 TEST_F(QueryPlanTest, SortByARegisteredFieldUsesItsSortIndex) {
   for (SortOrder order : {SortOrder::kDesc, SortOrder::kAsc}) {
     Query q = PostQuery(Axis::kPublished);
