@@ -45,6 +45,7 @@ struct QueryFlags {
   std::vector<std::string> where, facets;
   int limit = 20;
   bool all = false;
+  bool explain = false;
 };
 
 class Cli {
@@ -230,6 +231,8 @@ class Cli {
     q->add_option("--limit", f.limit, "documents per page, 1..100")->capture_default_str();
     q->add_option("--cursor", f.cursor, "next_cursor of the previous page");
     q->add_flag("--all", f.all, "walk every page");
+    q->add_flag("--explain", f.explain,
+                "print SQLite's plan for the listing (its index, no scan) instead of the page");
   }
 
   int Fail(const Status& s) {
@@ -418,6 +421,13 @@ class Cli {
     if (!q.ok()) return Fail(q.status());
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
+    if (f.explain) {
+      auto plan = engine->store().ExplainList(*q);
+      if (!plan.ok()) return Fail(plan.status());
+      for (const auto& line : *plan)
+        out_ << line << "\n";
+      return 0;
+    }
     return WalkPages(*engine, *q, f.all);
   }
 
