@@ -9,8 +9,9 @@
 #   --quick             a smoke test of about a minute: 20,000 documents, short runs (ctest's
 #                       bench_quick runs this); its figures are not to be quoted
 #   --docs N[,N…]       document counts to measure, each its own workload (default
-#                       100000,1000000; seeding 1,000,000 over 5 types takes 30 min or more the
-#                       first time (~500-700 documents/s) and is kept in $TMPDIR for later runs)
+#                       100000,1000000; the first time, seeding 1,000,000 documents takes ~13 min
+#                       on 2 cores (4 min in one type, 8.5 min over 5 types, ~2,000-4,400
+#                       documents/s); the files are kept in $TMPDIR for later runs)
 #   --zipf S            Zipf exponent of query popularity (default 0.99)
 #   --write-fraction F  share of the mix's operations that are writes: a merge patch of a
 #                       published document, then its publish (default 0.001)
