@@ -288,7 +288,7 @@ void BM_L1Hit_Sync(benchmark::State& state) {
 BENCHMARK(BM_L1Hit_Sync)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kNanosecond);
 
 // A plain callback: an L1 hit completes inline, before AsyncQuery returns. The query is passed
-// as a caller would pass a query it keeps (copied into the operation).
+// as a caller would pass a query it keeps; an L1 hit copies nothing of it.
 void BM_L1Hit_AsyncCallback(benchmark::State& state) {
   Fixture& f = Fixture::Get();
   size_t i = StartIndex(state);

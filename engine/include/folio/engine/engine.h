@@ -86,19 +86,25 @@ class Engine {
                                                               const std::string& root_id);
 
   // ---- Async forms ----
+  // The L1 lookup runs in this call, whatever the token: a hit completes with the page found
+  // now (a deferred token, such as use_awaitable, completes with it when awaited) and copies
+  // nothing of `query`; a miss takes a copy of `query` and its key to the engine's threads.
   template <typename CompletionToken>
-  auto AsyncQuery(storage::Query query, CompletionToken&& token) {
+  auto AsyncQuery(const storage::Query& query, CompletionToken&& token) {
+    const Lookup lookup = PrepareLookup(query);
+    std::optional<PageRef> hit = LookupMemory(lookup);
+    std::optional<storage::Query> below;
+    if (!hit) below.emplace(query);
     return boost::asio::async_initiate<CompletionToken, void(Result<PageRef>)>(
-        [this](auto handler, storage::Query q) {
-          Lookup lookup = PrepareLookup(q);
-          if (std::optional<PageRef> hit = LookupMemory(lookup)) {
-            Complete(std::move(handler), Result<PageRef>(std::move(*hit)));
+        [this](auto handler, Lookup l, std::optional<PageRef> h, std::optional<storage::Query> q) {
+          if (h) {
+            Complete(std::move(handler), Result<PageRef>(std::move(*h)));
             return;
           }
           RunOffThread(std::move(handler),
-                       [this, q = std::move(q), lookup]() { return QueryBelowMemory(q, lookup); });
+                       [this, q = std::move(*q), l]() { return QueryBelowMemory(q, l); });
         },
-        token, std::move(query));
+        token, lookup, std::move(hit), std::move(below));
   }
 
   template <typename CompletionToken>
