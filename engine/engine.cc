@@ -266,7 +266,7 @@ storage::DocumentStore& Engine::store() {
 
 Engine::Lookup Engine::PrepareLookup(const storage::Query& query) {
   impl_->SyncWithOtherWriters();
-  uint64_t generation = impl_->generations.Get(query.tenant, query.type);
+  uint64_t generation = impl_->generations.Get(query.tenant, query.type, query.axis);
   Lookup lookup;
   lookup.generation = generation;
   lookup.key = detail::PageKey(impl_->store->instance_id(), query, generation);

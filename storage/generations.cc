@@ -5,7 +5,8 @@ namespace folio::storage {
 
 Result<std::vector<TypeGeneration>> DocumentStore::ListGenerations() {
   Impl::ReadLease reader = impl_->AcquireReader();
-  auto stmt = reader->Prepare("SELECT tenant_id, type_id, generation FROM folio_generations");
+  auto stmt = reader->Prepare(
+      "SELECT tenant_id, type_id, published_generation, draft_generation FROM folio_generations");
   if (!stmt.ok()) return stmt.status();
   std::vector<TypeGeneration> out;
   for (;;) {
@@ -13,7 +14,7 @@ Result<std::vector<TypeGeneration>> DocumentStore::ListGenerations() {
     if (!row.ok()) return row.status();
     if (!*row) break;
     out.push_back(TypeGeneration{std::string(stmt->ColumnText(0)), std::string(stmt->ColumnText(1)),
-                                 stmt->ColumnInt(2)});
+                                 stmt->ColumnInt(2), stmt->ColumnInt(3)});
   }
   return out;
 }

@@ -5,7 +5,8 @@ namespace {
 
 std::atomic<uint64_t> next_table_id{1};
 
-constexpr char kTypeSeparator = '\x1f';
+constexpr char kPublishedSeparator = '\x1f';
+constexpr char kDraftSeparator = '\x1d';
 constexpr char kTenantSuffix = '\x1e';
 
 void AppendKey(std::string& out, std::string_view tenant, char separator, std::string_view type) {
@@ -28,8 +29,10 @@ thread_local ThreadView tls_view;
 GenerationTable::GenerationTable()
     : id_(next_table_id.fetch_add(1)), current_(std::make_shared<const Snapshot>()) {}
 
-uint64_t GenerationTable::Get(std::string_view tenant, std::string_view type) const {
-  return Find(tenant, kTypeSeparator, type);
+uint64_t GenerationTable::Get(std::string_view tenant, std::string_view type,
+                              storage::Axis axis) const {
+  return Find(tenant, axis == storage::Axis::kPublished ? kPublishedSeparator : kDraftSeparator,
+              type);
 }
 
 uint64_t GenerationTable::GetTenant(std::string_view tenant) const {
@@ -56,14 +59,16 @@ size_t GenerationTable::Publish(const std::vector<storage::TypeGeneration>& rows
   auto next = std::make_shared<Snapshot>();
   std::string key;
   for (const auto& row : rows) {
-    AppendKey(key, row.tenant, kTypeSeparator, row.type);
-    next->generations[key] = static_cast<uint64_t>(row.generation);
+    AppendKey(key, row.tenant, kPublishedSeparator, row.type);
+    next->generations[key] = static_cast<uint64_t>(row.published);
+    AppendKey(key, row.tenant, kDraftSeparator, row.type);
+    next->generations[key] = static_cast<uint64_t>(row.draft);
     AppendKey(key, row.tenant, kTenantSuffix, {});
-    next->generations[key] += static_cast<uint64_t>(row.generation);
+    next->generations[key] += static_cast<uint64_t>(row.published + row.draft);
   }
   std::lock_guard lock(mu_);
   size_t changed = 0;
-  // Count (tenant, type) generations; the tenant sums move with them and are not counted.
+  // Count (tenant, type, axis) generations; the tenant sums move with them and are not counted.
   auto is_sum = [](const std::string& k) { return !k.empty() && k.back() == kTenantSuffix; };
   for (const auto& [k, gen] : next->generations) {
     auto it = current_->generations.find(k);

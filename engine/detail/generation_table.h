@@ -1,5 +1,5 @@
-// GenerationTable: the current invalidation generation of every (tenant, type), readable on
-// the hot path without a lock.
+// GenerationTable: the current invalidation generations of every (tenant, type) — one per
+// axis, published and draft — readable on the hot path without a lock.
 //
 // The table is an immutable snapshot replaced whole by Publish(). Each thread keeps its own
 // reference to the snapshot it last used and re-fetches (under a mutex) only when the
@@ -26,14 +26,15 @@ class GenerationTable {
  public:
   GenerationTable();
 
-  // The generation of (tenant, type); 0 when it never had a row written.
-  uint64_t Get(std::string_view tenant, std::string_view type) const;
+  // The generation of (tenant, type) on `axis`; 0 when it never had a row written.
+  uint64_t Get(std::string_view tenant, std::string_view type, storage::Axis axis) const;
 
-  // The sum of the generations of every type of `tenant`: it moves whenever any of them does,
+  // The sum of the generations of every type and axis of `tenant`: it moves whenever any of
+  // them does,
   // so it can key what depends on a tenant without knowing the type (a get by root id).
   uint64_t GetTenant(std::string_view tenant) const;
 
-  // Replaces the table with `rows`; returns how many (tenant, type) generations changed.
+  // Replaces the table with `rows`; returns how many (tenant, type, axis) generations changed.
   size_t Publish(const std::vector<storage::TypeGeneration>& rows);
 
  private:
@@ -41,7 +42,8 @@ class GenerationTable {
 
   struct Snapshot {
     uint64_t version = 0;
-    // Keys: tenant '\x1f' type for a type; tenant '\x1e' for the tenant's sum.
+    // Keys: tenant '\x1f' type (published), tenant '\x1d' type (draft); tenant '\x1e' for the
+    // tenant's sum.
     std::unordered_map<std::string, uint64_t> generations;
   };
 

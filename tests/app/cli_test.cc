@@ -62,8 +62,8 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, InitCreatesTheDatabaseAndMigrateStatusListsEveryMigration) {
   EXPECT_NE(Ok({"init"}).find("database ready"), std::string::npos);
   std::string status = Ok({"migrate", "--status"});
-  for (const char* file :
-       {"0001_core.sql", "0002_documents.sql", "0003_folio_meta.sql", "0004_generations.sql"}) {
+  for (const char* file : {"0001_core.sql", "0002_documents.sql", "0003_folio_meta.sql",
+                           "0004_generations.sql", "0005_axis_generations.sql"}) {
     EXPECT_NE(status.find(std::string("applied  ") + file), std::string::npos) << status;
   }
   EXPECT_EQ(status.find("pending"), std::string::npos) << status;

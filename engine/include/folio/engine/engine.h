@@ -5,9 +5,9 @@
 // Reads. Query() looks in L1, then L2 (filling L1 on a hit), then SQLite (filling both).
 // Concurrent misses on the same page run one SQLite query; the others wait for it.
 //
-// Consistency (DESIGN §4). Every cache key carries the generation of the (tenant, type) the
-// page lists. SQLite triggers bump a generation in the same transaction as any change to what
-// that type's listings read, so:
+// Consistency (DESIGN §4). Every cache key carries the generation of the (tenant, type, axis)
+// the page lists. SQLite triggers bump a generation in the same transaction as any change to
+// what that type's listings of that axis read (a draft save moves the draft axis only), so:
 //  - read-your-writes: a write through any folio process bumps the shared epoch in
 //    <data_dir>/folio.epoch after it commits; a query that starts afterwards, in any process,
 //    sees the epoch move, reloads the generations, and looks up fresh keys;
@@ -18,7 +18,8 @@
 //    Options::external_write_bound_micros;
 //  - a crash loses nothing that matters: generations live in SQLite, committed with the
 //    write; L1 dies with the process; L2 entries of old generations are unreachable;
-//  - invalidation is O(1) in cached pages, and touches only the written (tenant, type).
+//  - invalidation is O(1) in cached pages, and touches only the written (tenant, type) and
+//    the axes the write reaches.
 // A published page also expires at its type's next schedule boundary (scheduled_at /
 // expires_at), and pages are keyed by the reading principal.
 //

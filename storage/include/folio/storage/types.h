@@ -185,10 +185,13 @@ struct PermissionRule {
 
 // ---- Cache support -------------------------------------------------------------------------
 
+// The invalidation generations of (tenant, type): each moves, in the writing transaction, with
+// every change that can reach a listing of its axis (SQLite triggers, migration 0005).
 struct TypeGeneration {
   std::string tenant;
   std::string type;
-  int64_t generation = 0;
+  int64_t published = 0;
+  int64_t draft = 0;
 };
 
 // ---- Migrations ----------------------------------------------------------------------------
