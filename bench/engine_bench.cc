@@ -74,6 +74,8 @@ struct Fixture {
   // Named by what they have enabled.
   std::unique_ptr<Engine> hot;      // L1 + L2: the L1-hit benchmarks
   std::unique_ptr<Engine> kv_only;  // L1 off, L2 on: the L2-hit benchmark
+  // The same with l2_verify_checksums off: what the per-hit checksum costs.
+  std::unique_ptr<Engine> kv_unverified;
   std::unique_ptr<Engine> bare;     // L1 off, L2 off: every query reads SQLite
   std::unique_ptr<Engine> cold;     // L1 + L2, queried on ever-fresh keys
   std::unique_ptr<Engine> cold_l1;  // L1 only, queried on ever-fresh keys
@@ -110,6 +112,7 @@ struct Fixture {
   ~Fixture() {
     hot.reset();
     kv_only.reset();
+    kv_unverified.reset();
     bare.reset();
     cold.reset();
     cold_l1.reset();
@@ -136,6 +139,10 @@ struct Fixture {
 
     hot = OpenEngine("hot", [](folio::Options&) {});
     kv_only = OpenEngine("kv_only", [](folio::Options& o) { o.l1_capacity_bytes = 0; });
+    kv_unverified = OpenEngine("kv_unverified", [](folio::Options& o) {
+      o.l1_capacity_bytes = 0;
+      o.l2_verify_checksums = false;
+    });
     bare = OpenEngine("bare", [](folio::Options& o) {
       o.l1_capacity_bytes = 0;
       o.l2_enabled = false;
@@ -180,11 +187,15 @@ struct Fixture {
       ExpectTier(*hot, h, Tier::kDatabase, "hot warm-up");
       ExpectTier(*hot, h, Tier::kMemory, "hot after warm-up");
       ExpectTier(*kv_only, h, Tier::kDatabase, "kv_only warm-up");
+      ExpectTier(*kv_unverified, h, Tier::kDatabase, "kv_unverified warm-up");
     }
     kv_only->FlushFills();
+    kv_unverified->FlushFills();
     hot->FlushFills();
     for (const Query& h : hot_queries)
       ExpectTier(*kv_only, h, Tier::kKv, "kv_only after flush");
+    for (const Query& h : hot_queries)
+      ExpectTier(*kv_unverified, h, Tier::kKv, "kv_unverified after flush");
   }
 
   void SeedIfNeeded(int64_t docs) {
@@ -330,18 +341,30 @@ BENCHMARK(BM_L1Hit_AsyncFuture)
 
 // ---- L2 hits (L1 disabled) ---------------------------------------------------------------
 
-void BM_L2Hit_Sync(benchmark::State& state) {
+void L2Hits(benchmark::State& state, Engine& engine, const char* label) {
   Fixture& f = Fixture::Get();
   size_t i = 0;
   for (auto _ : state) {
-    auto page = f.kv_only->Query(f.hot_queries[i++ % kHotQueries]);
+    auto page = engine.Query(f.hot_queries[i++ % kHotQueries]);
     if (!Answered(state, page, Tier::kKv)) break;
     benchmark::DoNotOptimize(page);
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetLabel("L1 disabled; LMDB get, copy out, L1 insert (rejected)");
+  state.SetLabel(label);
+}
+
+void BM_L2Hit_Sync(benchmark::State& state) {
+  L2Hits(state, *Fixture::Get().kv_only,
+         "L1 disabled; LMDB get, checksum, copy out, L1 insert (rejected)");
 }
 BENCHMARK(BM_L2Hit_Sync)->Unit(benchmark::kMicrosecond);
+
+// Options::l2_verify_checksums = false: the page's structure is still checked, its bytes not
+// hashed.
+void BM_L2Hit_Unverified(benchmark::State& state) {
+  L2Hits(state, *Fixture::Get().kv_unverified, "as BM_L2Hit_Sync with l2_verify_checksums off");
+}
+BENCHMARK(BM_L2Hit_Unverified)->Unit(benchmark::kMicrosecond);
 
 // ---- Misses --------------------------------------------------------------------------------
 
@@ -588,6 +611,7 @@ void PrintSummary() {
   const auto fut = TimeOf("BM_L1Hit_AsyncFuture" + t1);
   const auto fut_2 = TimeOf("BM_L1Hit_AsyncFuture" + t2);
   const auto l2 = TimeOf("BM_L2Hit_Sync");
+  const auto l2_unverified = TimeOf("BM_L2Hit_Unverified");
   const auto miss = TimeOf("BM_EngineMiss_NoCacheTiers");
   const auto miss_rot = TimeOf("BM_EngineMiss_NoCacheTiersRotating");
   const auto miss_all = TimeOf("BM_EngineMiss_AllTiers");
@@ -609,6 +633,7 @@ void PrintSummary() {
       {"L1 hit, AsyncQuery + use_future, 1 thread", fut},
       {"L1 hit, AsyncQuery + use_future, 2 threads", fut_2},
       {"L2 hit (L1 off), Query", l2},
+      {"L2 hit (L1 off), checksums off", l2_unverified},
       {"miss, L1 off + L2 off, first page", miss},
       {"miss, L1 off + L2 off, keyset pages across the listing", miss_rot},
       {"miss, L1 + L2 on, fresh key each time", miss_all},
@@ -630,6 +655,7 @@ void PrintSummary() {
   Row("L1 hit throughput, 2 threads / 1 thread (use_future)", Ratio(fut, fut_2), "x", Want::kInfo,
       0);
   Row("L2 hit (L1 off) vs direct page", Ratio(direct, l2), "x", Want::kAtLeast, 25);
+  Row("  (checksums off) vs direct page", Ratio(direct, l2_unverified), "x", Want::kInfo, 0);
   Row("miss (L1 + L2 off) / direct page", Ratio(miss, direct), "x", Want::kAtMost, 1.2);
   Row("miss (L1 + L2 on, fresh keys) / direct rotating page", Ratio(miss_all, direct_rot), "x",
       Want::kAtMost, 1.2);

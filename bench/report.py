@@ -213,6 +213,7 @@ class Workload:
         self.l1_cb = e.ns("BM_L1Hit_AsyncCallback/real_time/threads:1")
         self.l1_cb_2 = e.ns("BM_L1Hit_AsyncCallback/real_time/threads:2")
         self.l2 = e.ns("BM_L2Hit_Sync")
+        self.l2_unverified = e.ns("BM_L2Hit_Unverified")
         self.miss_bare = e.ns("BM_EngineMiss_NoCacheTiers")
         self.miss_all = e.ns("BM_EngineMiss_AllTiers")
         self.herd_reads = e.counter("BM_Herd/real_time", "db_reads_per_herd")
@@ -295,6 +296,17 @@ class Workload:
             ">=",
             25,
         )
+        if self.l2_unverified is not None:
+            rows.append(
+                (
+                    "… with Options::l2_verify_checksums off (bytes not hashed; not the default)",
+                    "L2 hit " + fmt_ns(self.l2_unverified),
+                    "direct page " + fmt_ns(self.direct),
+                    fmt_x(ratio(self.direct, self.l2_unverified)),
+                    "(for reference)",
+                    "—",
+                )
+            )
         redis_base = "Redis GET " + fmt_ns(self.redis_get)
         if self.redis_get is None:
             redis_base = "Redis GET skipped: " + (
@@ -511,6 +523,7 @@ def latency_rows(w, common):
         ("L1 hit (Engine::Query)", w.l1, False, None),
         ("L1 hit (AsyncQuery + callback)", w.l1_cb, False, None),
         ("L2 hit (L1 off)", w.l2, False, None),
+        ("L2 hit, checksums off", w.l2_unverified, False, None),
         ("miss (L1 + L2 on, fresh key)", w.miss_all, False, None),
         ("direct page, text JSON", w.direct, True, REFERENCE_NS["direct_text"]),
         ("direct page, nlohmann JSON", w.nlohmann, True, REFERENCE_NS["direct_nlohmann"]),
@@ -664,6 +677,8 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: report.py RESULTS_DIR")
     root = os.path.abspath(sys.argv[1])
+    if not os.path.isdir(root):
+        sys.exit("report.py: '%s' is not a results dir (bench/run.sh writes them)" % sys.argv[1])
     env = load_env(os.path.join(root, "run.env"))
     docs = [int(d) for d in env.get("docs", "").split(",") if d]
     if not docs:
