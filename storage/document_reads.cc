@@ -209,20 +209,39 @@ Result<Document> DocumentStore::Get(const std::string& tenant, const std::string
 Result<std::optional<int64_t>> DocumentStore::NextScheduleBoundary(const std::string& tenant,
                                                                    const std::string& type,
                                                                    int64_t after_seconds) {
+  // The type as a literal, as in the listings: bound, SQLite tests it against every per-type
+  // partial index's WHERE with the bound value and re-compiles the statement on every run.
+  auto info = impl_->FindType(type);
+  if (!info.ok()) {
+    if (info.status().IsNotFound()) return std::optional<int64_t>();  // no documents of it
+    return info.status();
+  }
+  const std::string& id = (*info)->definition.id;  // registered: [a-z0-9_-]
   Impl::ReadLease reader = impl_->AcquireReader();
   auto stmt = reader->Prepare(
       "SELECT min(b) FROM ("
-      "SELECT min(scheduled_at) AS b FROM documents WHERE tenant_id = ?1 AND type_id = ?2 AND "
-      "is_published = 1 AND scheduled_at IS NOT NULL AND scheduled_at > ?3 "
-      "UNION ALL SELECT min(expires_at) FROM documents WHERE tenant_id = ?1 AND type_id = ?2 AND "
-      "is_published = 1 AND expires_at IS NOT NULL AND expires_at > ?3)");
+      "SELECT min(scheduled_at) AS b FROM documents WHERE tenant_id = ?1 AND type_id = '" +
+      id +
+      "' AND is_published = 1 AND scheduled_at IS NOT NULL AND scheduled_at > ?2 "
+      "UNION ALL SELECT min(expires_at) FROM documents WHERE tenant_id = ?1 AND type_id = '" +
+      id + "' AND is_published = 1 AND expires_at IS NOT NULL AND expires_at > ?2)");
   if (!stmt.ok()) return stmt.status();
   stmt->BindText(1, tenant);
-  stmt->BindText(2, type);
-  stmt->BindInt(3, after_seconds);
+  stmt->BindInt(2, after_seconds);
   auto row = stmt->Step();
   if (!row.ok()) return row.status();
   return stmt->ColumnOptionalInt(0);
+}
+
+uint64_t DocumentStore::StatementReprepares() {
+  uint64_t total = 0;
+  {
+    std::lock_guard lock(impl_->pool_mu);
+    for (const auto& conn : impl_->idle_readers)
+      total += conn->StatementReprepares();
+  }
+  std::lock_guard lock(impl_->write_mu);
+  return total + impl_->writer->StatementReprepares();
 }
 
 Result<std::vector<std::string>> DocumentStore::ExplainList(const Query& query) {

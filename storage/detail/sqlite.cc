@@ -78,6 +78,15 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
   return Statement(db_, it->second.get());
 }
 
+uint64_t Connection::StatementReprepares() const {
+  uint64_t total = 0;
+  for (const auto& [sql, stmt] : statements_) {
+    total += static_cast<uint64_t>(
+        sqlite3_stmt_status(stmt.get(), SQLITE_STMTSTATUS_REPREPARE, /*resetFlg=*/0));
+  }
+  return total;
+}
+
 void Connection::ClearStatementCache() {
   statements_.clear();
 }

@@ -40,6 +40,10 @@ class Connection {
   // A prepared statement for `sql`, compiled once per connection and cached by its text.
   Result<Statement> Prepare(std::string_view sql);
 
+  // How many times SQLite re-compiled the cached statements since they were prepared (a
+  // statement whose plan depends on a bound value is re-compiled whenever it is re-bound).
+  uint64_t StatementReprepares() const;
+
   // Drops the statement cache (needed after a schema change on another connection would
   // otherwise make SQLite re-prepare every statement on first use; harmless either way).
   void ClearStatementCache();
