@@ -9,8 +9,8 @@
 #   --quick             a smoke test of about a minute: 20,000 documents, short runs (ctest's
 #                       bench_quick runs this); its figures are not to be quoted
 #   --docs N[,N…]       document counts to measure, each its own workload (default
-#                       100000,1000000; the first time, seeding 1,000,000 documents takes ~13 min
-#                       on 2 cores (4 min in one type, 8.5 min over 5 types, ~2,000-4,400
+#                       100000,1000000; the first time, seeding 1,000,000 documents takes ~15 min
+#                       on 2 cores (6 min in one type, 8.5 min over 5 types, ~2,000-2,800
 #                       documents/s); the files are kept in $TMPDIR for later runs)
 #   --zipf S            Zipf exponent of query popularity (default 0.99)
 #   --write-fraction F  share of the mix's operations that are writes: a merge patch of a
