@@ -14,10 +14,11 @@
 // The mix: --queries distinct queries (types × filters × facets × sorts × limits × keyset pages
 // reached by cursor; a field sort only without filters, as SQLite has no index for the others),
 // ranked by popularity (first pages first, shuffled within a depth) and drawn with a Zipf(--zipf)
-// law; a --write_fraction of operations are writes through the same path (alternately a merge patch
-// of a published document and its publish), run by the reader threads themselves while the other
-// threads read. Every run replays the same per-thread operation sequences, so the engine and the
-// baseline see the same mix.
+// law; a --write_fraction of operations are writes through the same path (merge patches of
+// published documents, each --publish_every-th followed by its publish; default 1: alternately
+// a patch and its publish; 0: draft saves only), run by the reader threads themselves while the
+// other threads read. Every run replays the same per-thread operation sequences, so the engine and
+// the baseline see the same mix.
 //
 // Data (in $TMPDIR, reused by later runs with the same sizes):
 //   folio_bench_storage_<N>.sqlite  N documents of ~1 KB in one type: storage_bench's and
@@ -78,6 +79,10 @@ struct Config {
   int queries = 10000;
   double zipf = 0.99;
   double write_fraction = 0.001;
+  // Writes are merge patches, and every publish_every-th of them is followed by its publish
+  // (1: patch, publish, patch, publish…, as an editor saving then publishing each change);
+  // 0 publishes nothing (draft saves only).
+  int publish_every = 1;
   std::vector<int> threads = {1, 2};
   std::vector<size_t> l1_sizes = {
       0, size_t{1} << 20, size_t{4} << 20, size_t{16} << 20, size_t{64} << 20, size_t{256} << 20};
@@ -167,6 +172,8 @@ void ParseFlags(int* argc, char** argv) {
       c.zipf = std::atof(v->c_str());
     } else if (auto v = value("write_fraction")) {
       c.write_fraction = std::atof(v->c_str());
+    } else if (auto v = value("publish_every")) {
+      c.publish_every = std::atoi(v->c_str());
     } else if (auto v = value("threads")) {
       c.threads.clear();
       for (const auto& t : SplitCommas(*v))
@@ -195,6 +202,7 @@ void ParseFlags(int* argc, char** argv) {
   if (c.queries < 1) Die("--queries must be positive");
   if (c.zipf < 0) Die("--zipf must not be negative");
   if (c.write_fraction < 0 || c.write_fraction > 1) Die("--write_fraction must be in 0..1");
+  if (c.publish_every < 0) Die("--publish_every must be 0 (never) or more");
   if (c.threads.empty() || c.l1_sizes.empty()) Die("--threads and --l1_sizes need values");
   for (int t : c.threads)
     if (t < 1 || t > 64) Die("--threads values must be in 1..64");
@@ -690,10 +698,11 @@ MixResult RunMix(const MixTarget& target, int threads, const std::function<void(
         if (op >= 0) {
           ok = target.Read(f.queries[static_cast<size_t>(op)]);
         } else {
-          // Alternately patch a published document and publish that patch.
+          // Patch a published document; after every publish_every-th patch, publish it.
+          const uint64_t cycle = c.publish_every == 0 ? 1 : uint64_t(c.publish_every) + 1;
           const WriteTarget& w =
-              f.write_pool[(static_cast<size_t>(t) * 7919 + writes / 2) % f.write_pool.size()];
-          if (writes % 2 == 0) {
+              f.write_pool[(static_cast<size_t>(t) * 7919 + writes / cycle) % f.write_pool.size()];
+          if (c.publish_every == 0 || writes % cycle != cycle - 1) {
             folio::storage::PatchOp patch;
             patch.root_id = w.root_id;
             patch.data = "{\"views\":" + std::to_string(writes * 31 % 10000) + "}";
@@ -749,6 +758,7 @@ void SetMixCounters(benchmark::State& state, const MixResult& r, int threads) {
   state.counters["zipf_s"] = c.zipf;
   state.counters["distinct_queries"] = static_cast<double>(MixFixture::Get().queries.size());
   state.counters["write_fraction"] = c.write_fraction;
+  state.counters["publish_every"] = c.publish_every;
   if (r.errors > 0) state.SkipWithError("some operations of the mix failed");
 }
 
