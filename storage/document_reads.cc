@@ -209,22 +209,20 @@ Result<Document> DocumentStore::Get(const std::string& tenant, const std::string
 Result<std::optional<int64_t>> DocumentStore::NextScheduleBoundary(const std::string& tenant,
                                                                    const std::string& type,
                                                                    int64_t after_seconds) {
-  // The type as a literal, as in the listings: bound, SQLite tests it against every per-type
-  // partial index's WHERE with the bound value and re-compiles the statement on every run.
+  // The type as a literal (TypeInfo::IdLiteral), as in the listings.
   auto info = impl_->FindType(type);
   if (!info.ok()) {
     if (info.status().IsNotFound()) return std::optional<int64_t>();  // no documents of it
     return info.status();
   }
-  const std::string& id = (*info)->definition.id;  // registered: [a-z0-9_-]
+  const std::string type_is = "type_id = " + (*info)->IdLiteral();
   Impl::ReadLease reader = impl_->AcquireReader();
   auto stmt = reader->Prepare(
-      "SELECT min(b) FROM ("
-      "SELECT min(scheduled_at) AS b FROM documents WHERE tenant_id = ?1 AND type_id = '" +
-      id +
-      "' AND is_published = 1 AND scheduled_at IS NOT NULL AND scheduled_at > ?2 "
-      "UNION ALL SELECT min(expires_at) FROM documents WHERE tenant_id = ?1 AND type_id = '" +
-      id + "' AND is_published = 1 AND expires_at IS NOT NULL AND expires_at > ?2)");
+      "SELECT min(b) FROM (SELECT min(scheduled_at) AS b FROM documents WHERE tenant_id = ?1 AND " +
+      type_is +
+      " AND is_published = 1 AND scheduled_at IS NOT NULL AND scheduled_at > ?2 "
+      "UNION ALL SELECT min(expires_at) FROM documents WHERE tenant_id = ?1 AND " +
+      type_is + " AND is_published = 1 AND expires_at IS NOT NULL AND expires_at > ?2)");
   if (!stmt.ok()) return stmt.status();
   stmt->BindText(1, tenant);
   stmt->BindInt(2, after_seconds);

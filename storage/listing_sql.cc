@@ -135,9 +135,9 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
   Binder b;
   std::string where;
   where += "d.tenant_id = " + b.Add(query.tenant);
-  // The type as a literal (registered ids are [a-z0-9_-]), so the planner can match the
-  // per-type partial indexes of the q_* columns.
-  where += " AND d.type_id = '" + type.definition.id + "'";
+  // The type as a literal (TypeInfo::IdLiteral), so the planner matches the per-type partial
+  // indexes of the q_* columns without re-compiling the statement per run.
+  where += " AND d.type_id = " + type.IdLiteral();
   where += " AND d.locale = " + b.Add(query.locale);
   // Literal flags, so the planner can match the partial keyset indexes.
   if (query.axis == Axis::kPublished) {

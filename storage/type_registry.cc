@@ -254,9 +254,9 @@ Status DocumentStore::Impl::EnsureTypeColumns(Connection& conn, const TypeInfo& 
     }
     // Partial on the type (and on live rows): a row is entered only in its own type's
     // indexes, so a write costs the same whatever the number of types, and the column's
-    // json_extract runs only for rows of this type. Listings name the type as a literal so
-    // the planner can match the WHERE (see BuildListingSql).
-    const std::string rows = " WHERE type_id = '" + type.definition.id + "' AND deleted_at IS NULL";
+    // json_extract runs only for rows of this type. Statements name the type as the same
+    // literal (TypeInfo::IdLiteral) so the planner can match the WHERE.
+    const std::string rows = " WHERE type_id = " + type.IdLiteral() + " AND deleted_at IS NULL";
     FOLIO_RETURN_IF_ERROR(
         EnsureIndex(conn, "idx_" + column,
                     "documents(tenant_id, \"" + column + "\", updated_at DESC, id DESC)" + rows));

@@ -22,6 +22,12 @@ struct TypeInfo {
   std::map<std::string, std::string> columns;  // field → q_<type>_<field>
 
   bool HasFacet(const std::string& name) const;
+
+  // The type id as a SQL string literal, 'blog-post'. The per-type partial indexes name it so
+  // in their WHERE, and a statement that binds it instead is re-compiled by SQLite on every
+  // run (it checks the bound value against each partial index); so every statement filtering
+  // on the type writes this. Safe in SQL text: MakeTypeInfo admits only [a-z0-9_-].
+  std::string IdLiteral() const { return "'" + definition.id + "'"; }
 };
 
 class DocumentStore::Impl {
