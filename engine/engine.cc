@@ -217,6 +217,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Options& given) {
   store_options.create_if_missing = options.create_if_missing;
   store_options.read_connections = options.read_connections;
   store_options.keep_versions = options.keep_versions;
+  store_options.durable_writes = options.durable_writes;
   store_options.clock = options.clock;
   auto store = storage::DocumentStore::Open(store_options);
   if (!store.ok()) return store.status();

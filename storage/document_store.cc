@@ -57,6 +57,8 @@ Result<std::unique_ptr<DocumentStore>> DocumentStore::Open(const StoreOptions& g
                                  impl->options.create_if_missing, impl->options.busy_timeout_ms);
   if (!writer.ok()) return writer.status();
   impl->writer = std::move(*writer);
+  FOLIO_RETURN_IF_ERROR(impl->writer->Exec(
+      impl->options.durable_writes ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
 
   auto applied = detail::ApplyMigrations(*impl->writer, detail::BundledMigrations());
   if (!applied.ok()) return applied.status();

@@ -6,7 +6,8 @@ namespace folio::storage {
 Result<std::vector<TypeGeneration>> DocumentStore::ListGenerations() {
   Impl::ReadLease reader = impl_->AcquireReader();
   auto stmt = reader->Prepare(
-      "SELECT tenant_id, type_id, published_generation, draft_generation FROM folio_generations");
+      "SELECT tenant_id, type_id, published_generation, draft_generation, published_salt, "
+      "draft_salt FROM folio_generations");
   if (!stmt.ok()) return stmt.status();
   std::vector<TypeGeneration> out;
   for (;;) {
@@ -14,7 +15,8 @@ Result<std::vector<TypeGeneration>> DocumentStore::ListGenerations() {
     if (!row.ok()) return row.status();
     if (!*row) break;
     out.push_back(TypeGeneration{std::string(stmt->ColumnText(0)), std::string(stmt->ColumnText(1)),
-                                 stmt->ColumnInt(2), stmt->ColumnInt(3)});
+                                 stmt->ColumnInt(2), stmt->ColumnInt(3), stmt->ColumnInt(4),
+                                 stmt->ColumnInt(5)});
   }
   return out;
 }

@@ -55,16 +55,24 @@ uint64_t GenerationTable::Find(std::string_view tenant, char separator,
   return it == snapshot->generations.end() ? 0 : it->second;
 }
 
+uint64_t SaltedGeneration(int64_t generation, int64_t salt) {
+  // A counter and a random salt: any injective-enough mix will do, since the salt alone
+  // already makes a repeat after a rollback a 2^-64 event.
+  return static_cast<uint64_t>(generation) * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(salt);
+}
+
 size_t GenerationTable::Publish(const std::vector<storage::TypeGeneration>& rows) {
   auto next = std::make_shared<Snapshot>();
   std::string key;
   for (const auto& row : rows) {
+    const uint64_t published = SaltedGeneration(row.published, row.published_salt);
+    const uint64_t draft = SaltedGeneration(row.draft, row.draft_salt);
     AppendKey(key, row.tenant, kPublishedSeparator, row.type);
-    next->generations[key] = static_cast<uint64_t>(row.published);
+    next->generations[key] = published;
     AppendKey(key, row.tenant, kDraftSeparator, row.type);
-    next->generations[key] = static_cast<uint64_t>(row.draft);
+    next->generations[key] = draft;
     AppendKey(key, row.tenant, kTenantSuffix, {});
-    next->generations[key] += static_cast<uint64_t>(row.published + row.draft);
+    next->generations[key] += published + draft;
   }
   std::lock_guard lock(mu_);
   size_t changed = 0;

@@ -22,6 +22,9 @@
 
 namespace folio::detail {
 
+// The value that keys an axis's cached pages: its generation counter mixed with its salt.
+uint64_t SaltedGeneration(int64_t generation, int64_t salt);
+
 class GenerationTable {
  public:
   GenerationTable();
@@ -35,6 +38,8 @@ class GenerationTable {
   uint64_t GetTenant(std::string_view tenant) const;
 
   // Replaces the table with `rows`; returns how many (tenant, type, axis) generations changed.
+  // What Get returns is each row's generation salted with its salt (SaltedGeneration), so a
+  // value seen once is never seen again for another database state.
   size_t Publish(const std::vector<storage::TypeGeneration>& rows);
 
  private:

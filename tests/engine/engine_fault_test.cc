@@ -250,5 +250,59 @@ TEST_F(EngineFaultTest, GarbageEpochFileIsHandled) {
   }
 }
 
+// DESIGN §4.6. The database goes back in time — an older copy restored, or the last commits
+// lost with the WAL — and then moves on: its generations count up through values the lost
+// timeline already used. L2 must not answer with that timeline's pages.
+TEST_F(EngineFaultTest, ARestoredBackupNeverServesAPageOfTheLostTimeline) {
+  const std::filesystem::path db = std::filesystem::path(dir_.str()) / "folio.sqlite";
+  const std::filesystem::path backup = std::filesystem::path(dir_.str()) / "backup.sqlite";
+  std::string root;
+  auto set_views = [&](Engine& engine, int views) {
+    Must(engine.Write(
+             storage::PatchOp{"default", root, nlohmann::json{{"views", views}}.dump(), {}}),
+         "patch");
+    Must(engine.Write(storage::LifecycleOp{"default", root, storage::LifecycleAction::kPublish}),
+         "publish");
+  };
+  auto views_served = [](Engine& engine, Tier* tier) {
+    auto page = Must(engine.Query(Listing(10)), "query");
+    *tier = page.tier();
+    auto docs = nlohmann::json::parse(page.documents_json());
+    return docs.at(0).at("data").at("views").get<int>();
+  };
+  {
+    auto engine = Open(16 << 20, 64 << 20);
+    root = CreatePublished(*engine, 1);
+  }
+  // The backup: views = 1 (the file and its WAL, as a file-level backup takes them).
+  auto copy_with_wal = [](const std::filesystem::path& from, const std::filesystem::path& to) {
+    const auto overwrite = std::filesystem::copy_options::overwrite_existing;
+    std::filesystem::copy_file(from, to, overwrite);
+    std::filesystem::remove(to.string() + "-wal");
+    std::filesystem::remove(to.string() + "-shm");
+    if (std::filesystem::exists(from.string() + "-wal")) {
+      std::filesystem::copy_file(from.string() + "-wal", to.string() + "-wal", overwrite);
+    }
+  };
+  copy_with_wal(db, backup);
+  {
+    auto engine = Open(16 << 20, 64 << 20);
+    set_views(*engine, 2);  // the timeline that will be lost
+    Tier tier;
+    EXPECT_EQ(views_served(*engine, &tier), 2);
+    engine->FlushFills();  // the page is in L2
+  }
+  copy_with_wal(backup, db);
+  auto engine = Open(16 << 20, 64 << 20);
+  Tier tier;
+  EXPECT_EQ(views_served(*engine, &tier), 1);  // the restored state, whichever tier answers
+  set_views(*engine, 3);  // moves the generations to the values the lost timeline had
+  EXPECT_EQ(views_served(*engine, &tier), 3);
+  EXPECT_EQ(tier, Tier::kDatabase);
+  CheckWalk(*engine, Listing(10));
+  auto doc = Must(engine->Get("default", root, storage::Axis::kPublished), "get");
+  EXPECT_NE(doc.json().find("\"views\":3"), std::string::npos) << doc.json();
+}
+
 }  // namespace
 }  // namespace folio

@@ -59,6 +59,11 @@ struct Options {
   int read_connections = 4;
   // Versions kept per document (0 keeps all). Default 10.
   int keep_versions = 10;
+  // A write that returned survives a power loss or an OS crash (SQLite synchronous=FULL: an
+  // fsync of the WAL per commit). false (synchronous=NORMAL) keeps writes across a crash of
+  // the process only; the last commits may be lost to a power loss — and the cache then
+  // never serves a page of the lost commits (generations cannot repeat). Default true.
+  bool durable_writes = true;
 
   // ---- Consistency ----
   // Writes made to the SQLite file by other programs are reflected within this bound,

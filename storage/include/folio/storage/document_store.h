@@ -35,7 +35,12 @@ struct StoreOptions {
   int busy_timeout_ms = 5000;     // how long a connection waits on another process's lock
   int keep_versions = 10;         // versions kept per document; 0 keeps all. Published and
                                   // current-draft rows are never pruned.
-  const Clock* clock = nullptr;   // time for timestamps and schedule windows; default real
+  // When a write returns, it survives a power loss (PRAGMA synchronous=FULL: the WAL is
+  // fsynced at every commit). false is synchronous=NORMAL: a write survives a crash of the
+  // process but the last commits may be lost to a power loss or an OS crash (the cache tiers
+  // stay consistent either way: see DocumentStore::ListGenerations). Default true.
+  bool durable_writes = true;
+  const Clock* clock = nullptr;  // time for timestamps and schedule windows; default real
 };
 
 class DocumentStore {

@@ -186,12 +186,16 @@ struct PermissionRule {
 // ---- Cache support -------------------------------------------------------------------------
 
 // The invalidation generations of (tenant, type): each moves, in the writing transaction, with
-// every change that can reach a listing of its axis (SQLite triggers, migration 0005).
+// every change that can reach a listing of its axis (SQLite triggers, migration 0005). Each
+// axis's salt is redrawn at random with every move of its generation (migration 0006), so
+// (generation, salt) never repeats, even after the database went back in time.
 struct TypeGeneration {
   std::string tenant;
   std::string type;
   int64_t published = 0;
   int64_t draft = 0;
+  int64_t published_salt = 0;
+  int64_t draft_salt = 0;
 };
 
 // ---- Migrations ----------------------------------------------------------------------------
