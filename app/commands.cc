@@ -16,6 +16,7 @@
 #include "data_dir.h"
 #include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
+#include "http/connection_limits.h"
 #include "http/server.h"
 #include "progress_bar.h"
 #include "query_args.h"
@@ -464,6 +465,9 @@ class Cli {
       return Fail(Status::InvalidArgument("--log-level '" + config.log_level + "' is unknown"));
     }
     spdlog::set_level(level);
+    // A server holds a descriptor per connection: take what the hard limit allows before
+    // the connection limit is derived from it.
+    RaiseFileDescriptorLimit();
     auto engine = OpenEngine(/*create=*/true);
     if (!engine) return 1;
     auto server = HttpServer::Bind(*engine, config);

@@ -135,8 +135,10 @@ std::string ReadPermissionClause(int user_param, int roles_param, int groups_par
 void BindPrincipal(detail::Statement& stmt, const Principal& p, int user_param, int roles_param,
                    int groups_param) {
   stmt.BindOptionalText(user_param, p.user_id);
-  stmt.BindText(roles_param, nlohmann::json(p.roles).dump());
-  stmt.BindText(groups_param, nlohmann::json(p.groups).dump());
+  // Callers check the principal's text first (CheckPrincipalText).
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  stmt.BindText(roles_param, nlohmann::json(p.roles).dump(-1, ' ', false, kReplace));
+  stmt.BindText(groups_param, nlohmann::json(p.groups).dump(-1, ' ', false, kReplace));
 }
 
 Result<Page> DocumentStore::List(const Query& query) {
@@ -149,6 +151,7 @@ Result<Page> DocumentStore::List(const Query& query) {
 }
 
 Result<Page> DocumentStore::ListInto(const Query& query, std::string* out) {
+  FOLIO_RETURN_IF_ERROR(detail::CheckQueryText(query));
   const std::string query_key = query.CanonicalKey();
   auto sql = PlanListing(*impl_, query, query_key);
   if (!sql.ok()) return sql.status();
@@ -181,6 +184,7 @@ Result<Page> DocumentStore::ListInto(const Query& query, std::string* out) {
 
 Result<Document> DocumentStore::Get(const std::string& tenant, const std::string& root_id,
                                     Axis axis, const Principal& principal) {
+  FOLIO_RETURN_IF_ERROR(detail::CheckPrincipalText(principal));
   std::string sql = std::string("SELECT ") + kDocumentColumns +
                     " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
                     "d.deleted_at IS NULL AND ";
@@ -243,6 +247,7 @@ uint64_t DocumentStore::StatementReprepares() {
 }
 
 Result<std::vector<std::string>> DocumentStore::ExplainList(const Query& query) {
+  FOLIO_RETURN_IF_ERROR(detail::CheckQueryText(query));
   auto sql = PlanListing(*impl_, query, query.CanonicalKey());
   if (!sql.ok()) return sql.status();
   Impl::ReadLease reader = impl_->AcquireReader();

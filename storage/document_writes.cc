@@ -6,6 +6,7 @@
 
 #include "detail/store_impl.h"
 #include "detail/uuid.h"
+#include "folio/base/text_checks.h"
 
 namespace folio::storage {
 namespace {
@@ -13,12 +14,20 @@ namespace {
 using detail::Connection;
 using nlohmann::json;
 
+// Deeper JSON is refused before it is parsed: serializing it recurses once per level.
+Status CheckDepth(std::string_view text, const char* what) {
+  if (JsonNestingDepth(text) <= kMaxJsonDepth) return Status::Ok();
+  return Status::InvalidArgument(std::string(what) + " nests JSON deeper than " +
+                                 std::to_string(kMaxJsonDepth) + " levels");
+}
+
 // Parses and checks a document's data; returns its compact text (what is stored).
 Result<std::string> NormalizeData(const std::string& text) {
   if (text.size() > kMaxDataBytes) {
     return Status::TooLarge("data is " + std::to_string(text.size()) + " bytes; the limit is " +
                             std::to_string(kMaxDataBytes) + " (1 MiB)");
   }
+  FOLIO_RETURN_IF_ERROR(CheckDepth(text, "data"));
   json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return Status::InvalidArgument("data is not valid JSON");
   if (!parsed.is_object()) {
@@ -162,6 +171,8 @@ class Writer {
       if (data_text.size() > kMaxDataBytes) {
         return Status::TooLarge("patch is over the 1 MiB limit");
       }
+      FOLIO_RETURN_IF_ERROR(CheckDepth(data_text, "patch data"));
+      FOLIO_RETURN_IF_ERROR(CheckDepth(current->data, "the stored data being patched"));
       json patch = json::parse(data_text, nullptr, false);
       if (patch.is_discarded()) return Status::InvalidArgument("patch data is not valid JSON");
       if (!patch.is_object()) return Status::InvalidArgument("patch data must be a JSON object");

@@ -8,6 +8,7 @@
 
 #include "detail/listing.h"
 #include "detail/store_impl.h"
+#include "folio/base/text_checks.h"
 
 namespace folio::storage {
 namespace detail {
@@ -126,6 +127,47 @@ SqlValue ReadSqlValue(const Statement& stmt, int col) {
   }
 }
 
+namespace {
+
+Status CheckText(std::string_view text, const char* what, std::string_view name = {}) {
+  if (IsValidUtf8(text)) return Status::Ok();
+  std::string message(what);
+  if (!name.empty() && IsValidUtf8(name)) message += " '" + std::string(name) + "'";
+  return Status::InvalidArgument(message + " is not valid UTF-8");
+}
+
+}  // namespace
+
+Status CheckPrincipalText(const Principal& principal) {
+  if (principal.user_id) FOLIO_RETURN_IF_ERROR(CheckText(*principal.user_id, "principal user"));
+  for (const auto& role : principal.roles)
+    FOLIO_RETURN_IF_ERROR(CheckText(role, "principal role"));
+  for (const auto& group : principal.groups)
+    FOLIO_RETURN_IF_ERROR(CheckText(group, "principal group"));
+  return Status::Ok();
+}
+
+Status CheckQueryText(const Query& query) {
+  FOLIO_RETURN_IF_ERROR(CheckText(query.tenant, "tenant"));
+  FOLIO_RETURN_IF_ERROR(CheckText(query.type, "type"));
+  FOLIO_RETURN_IF_ERROR(CheckText(query.locale, "locale"));
+  FOLIO_RETURN_IF_ERROR(CheckText(query.sort, "sort"));
+  FOLIO_RETURN_IF_ERROR(CheckText(query.cursor, "cursor"));
+  for (const auto& f : query.filters) {
+    FOLIO_RETURN_IF_ERROR(CheckText(f.field, "filter field"));
+    for (const auto& v : f.values) {
+      if (const auto* text = std::get_if<std::string>(&v)) {
+        FOLIO_RETURN_IF_ERROR(CheckText(*text, "value of filter", f.field));
+      }
+    }
+  }
+  for (const auto& f : query.facets) {
+    FOLIO_RETURN_IF_ERROR(CheckText(f.field, "facet"));
+    FOLIO_RETURN_IF_ERROR(CheckText(f.value, "value of facet", f.field));
+  }
+  return CheckPrincipalText(query.principal);
+}
+
 Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
                                    const std::optional<KeysetPosition>& after, int64_t now) {
   if (query.limit < 1 || query.limit > kMaxLimit) {
@@ -188,9 +230,11 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
   int user_param = b.next();
   b.Add(query.principal.user_id ? SqlValue(*query.principal.user_id) : SqlValue());
   int roles_param = b.next();
-  b.Add(nlohmann::json(query.principal.roles).dump());
+  b.Add(nlohmann::json(query.principal.roles)
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   int groups_param = b.next();
-  b.Add(nlohmann::json(query.principal.groups).dump());
+  b.Add(nlohmann::json(query.principal.groups)
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   where += " AND " + ReadPermissionClause(user_param, roles_param, groups_param);
 
   std::string sort_col;
@@ -301,7 +345,9 @@ std::string Principal::CanonicalKey() const {
   nlohmann::json j = {{"u", user_id ? nlohmann::json(*user_id) : nlohmann::json()},
                       {"r", sorted(roles)},
                       {"g", sorted(groups)}};
-  return j.dump();
+  // Callers check the text first (CheckQueryText); replacing bad bytes only keeps a stray
+  // caller from throwing.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string Query::CanonicalKey() const {
@@ -329,7 +375,7 @@ std::string Query::CanonicalKey() const {
               sort,
               order == SortOrder::kDesc ? "desc" : "asc",
               principal.CanonicalKey()};
-  return key.dump();
+  return key.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace folio::storage

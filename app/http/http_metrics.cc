@@ -174,6 +174,9 @@ std::string HttpMetrics::RenderPrometheus(const EngineStats& e) const {
        static_cast<long long>(open_connections_.load(std::memory_order_relaxed)));
   counter("folio_http_rejected_connections_total", "Connections refused over max-connections.",
           rejected_connections_.load(std::memory_order_relaxed));
+  counter("folio_http_accept_failures_total",
+          "Failed accepts (out of file descriptors or memory); the server backs off after each.",
+          accept_failures_.load(std::memory_order_relaxed));
   return out;
 }
 

@@ -38,13 +38,18 @@ class HttpMetrics {
   void ConnectionOpened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
   void ConnectionClosed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
   void ConnectionRejected() { rejected_connections_.fetch_add(1, std::memory_order_relaxed); }
+  void AcceptFailed() { accept_failures_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t accept_failures() const { return accept_failures_.load(std::memory_order_relaxed); }
+  uint64_t rejected_connections() const {
+    return rejected_connections_.load(std::memory_order_relaxed);
+  }
   int64_t open_connections() const { return open_connections_.load(std::memory_order_relaxed); }
 
   std::string RenderPrometheus(const EngineStats& engine) const;
 
  private:
-  static constexpr std::array<unsigned, 14> kStatuses = {200, 201, 204, 400, 401, 404, 405,
-                                                         408, 409, 413, 414, 431, 500, 503};
+  static constexpr std::array<unsigned, 15> kStatuses = {200, 201, 204, 400, 401, 404, 405, 408,
+                                                         409, 413, 414, 431, 500, 503, 507};
   static constexpr size_t kOtherStatus = kStatuses.size();
   static constexpr size_t kRoutes = static_cast<size_t>(Route::kCount);
 
@@ -53,6 +58,7 @@ class HttpMetrics {
   std::atomic<uint64_t> latency_sum_{0};
   std::atomic<int64_t> open_connections_{0};
   std::atomic<uint64_t> rejected_connections_{0};
+  std::atomic<uint64_t> accept_failures_{0};
 };
 
 }  // namespace folio::app

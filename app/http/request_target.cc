@@ -1,5 +1,7 @@
 #include "http/request_target.h"
 
+#include "folio/base/text_checks.h"
+
 namespace folio::app {
 namespace {
 
@@ -57,6 +59,11 @@ Result<RequestTarget> ParseRequestTarget(std::string_view target) {
     if (!seg.empty()) {
       auto decoded = Decode(seg, false);
       if (!decoded.ok()) return decoded.status();
+      if (!IsValidUtf8(*decoded)) {
+        return Status::InvalidArgument("URL path segment " +
+                                       std::to_string(out.segments.size() + 1) +
+                                       " is not valid UTF-8 once percent-decoded");
+      }
       out.segments.push_back(std::move(*decoded));
     }
     if (slash == std::string_view::npos) break;
@@ -70,10 +77,19 @@ Result<RequestTarget> ParseRequestTarget(std::string_view target) {
     size_t eq = pair.find('=');
     auto key = Decode(pair.substr(0, eq), true);
     if (!key.ok()) return key.status();
+    if (!IsValidUtf8(*key)) {
+      return Status::InvalidArgument(
+          "a query parameter name is not valid UTF-8 once "
+          "percent-decoded");
+    }
     std::string value;
     if (eq != std::string_view::npos) {
       auto v = Decode(pair.substr(eq + 1), true);
       if (!v.ok()) return v.status();
+      if (!IsValidUtf8(*v)) {
+        return Status::InvalidArgument("query parameter '" + *key +
+                                       "' is not valid UTF-8 once percent-decoded");
+      }
       value = std::move(*v);
     }
     out.params.emplace_back(std::move(*key), std::move(value));

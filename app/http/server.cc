@@ -18,6 +18,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "http/connection_limits.h"
 #include "http/service.h"
 
 namespace folio::app {
@@ -43,6 +44,7 @@ class Session;
 // shutdown reach every open connection.
 struct ServerContext {
   const HttpConfig& config;
+  int max_connections;  // config.max_connections capped by RLIMIT_NOFILE
   Service& service;
   HttpMetrics& metrics;
   std::mutex mu;
@@ -58,6 +60,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, ServerContext& ctx) : stream_(std::move(socket)), ctx_(ctx) {}
 
   void Start() {
+    SetNoDelay();
     {
       std::lock_guard lock(ctx_.mu);
       ctx_.sessions[this] = weak_from_this();
@@ -95,6 +98,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Refuses the connection with 503 (over max-connections), then closes it: it is never
   // registered or counted, so it must not go on to be served.
   void Reject() {
+    SetNoDelay();
     ctx_.metrics.ConnectionRejected();
     reply_ = std::make_unique<HttpReply>(
         Service::ErrorReply(503, "too many connections; try again", 11, false));
@@ -108,13 +112,39 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // Responses are written whole, in one call: Nagle's algorithm would only hold the last
+  // segment of a response back until the client's delayed ACK (~40 ms).
+  void SetNoDelay() {
+    beast::error_code ignored;
+    stream_.socket().set_option(tcp::no_delay(true), ignored);
+  }
+
+  // Waits for the next request's first byte — between keep-alive requests within the idle
+  // timeout, on a new connection within the shorter of it and the request timeout — then
+  // reads its header.
   void DoRead() {
     if (draining_) return Close();
     busy_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(ctx_.config.header_limit_bytes));
     parser_->body_limit(ctx_.config.body_limit_bytes);
-    stream_.expires_after(std::chrono::milliseconds(ctx_.config.idle_timeout_ms));
+    if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
+    const int64_t wait_ms =
+        served_ == 0 ? std::min(ctx_.config.request_timeout_ms, ctx_.config.idle_timeout_ms)
+                     : ctx_.config.idle_timeout_ms;
+    stream_.expires_after(std::chrono::milliseconds(wait_ms));
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) return self->OnReadError(ec);
+                              self->ReadHeader();
+                            });
+  }
+
+  // The whole header must arrive within the request timeout of its first byte, however
+  // slowly it trickles: a client cannot hold a connection open by sending a byte at a time.
+  void ReadHeader() {
+    stream_.expires_after(std::chrono::milliseconds(ctx_.config.request_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
@@ -125,6 +155,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (parser_->get().target().size() > ctx_.config.url_limit_bytes) {
       return SendError(
           414, "URL is longer than " + std::to_string(ctx_.config.url_limit_bytes) + " bytes");
+    }
+    if (std::string framing = FramingError(parser_->get()); !framing.empty()) {
+      return SendError(400, framing);
     }
     stream_.expires_after(std::chrono::milliseconds(ctx_.config.request_timeout_ms));
     http::async_read(stream_, buffer_, *parser_,
@@ -161,8 +194,31 @@ class Session : public std::enable_shared_from_this<Session> {
     WriteReply();
   }
 
+  // RFC 9112 §6.1, §6.3: a request is framed by chunked as its final (here: only) transfer
+  // coding, or by Content-Length, never both; anything else cannot be framed reliably, and
+  // guessing would let the leftover bytes pass as a second request (request smuggling).
+  static std::string FramingError(const http::request_header<>& header) {
+    const size_t codings = header.count(http::field::transfer_encoding);
+    if (codings == 0) return {};
+    if (codings > 1) return "more than one Transfer-Encoding header";
+    auto it = header.find(http::field::transfer_encoding);
+    std::string_view value(it->value().data(), it->value().size());
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+      value.remove_suffix(1);
+    if (!beast::iequals(value, "chunked")) {
+      return "Transfer-Encoding must be exactly 'chunked' (RFC 9112 §6.3)";
+    }
+    if (header.count(http::field::content_length) > 0) {
+      return "a request may not carry both Transfer-Encoding and Content-Length";
+    }
+    return {};
+  }
+
   void OnRead(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
+    ++served_;
     HttpRequest request = parser_->release();
     started_ = NowNanos();
     method_ = std::string(request.method_string());
@@ -178,8 +234,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void WriteReply() {
     stream_.expires_after(std::chrono::milliseconds(ctx_.config.request_timeout_ms));
-    beast::async_write(stream_, std::move(reply_->message),
-                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    reply_->message->AsyncWrite(stream_,
+                                beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, std::size_t bytes) {
@@ -233,6 +289,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<HttpReply> reply_;
   bool registered_ = false;
   static constexpr int64_t kLingerMaxMs = 2'000;
+  static constexpr size_t kFirstReadBytes = 4096;
+  uint64_t served_ = 0;  // requests read whole on this connection
   static constexpr size_t kLingerMaxBytes = size_t{4} << 20;
   bool busy_ = false, draining_ = false, close_after_write_ = false;
   bool linger_after_write_ = false, lingering_ = false;
@@ -250,12 +308,23 @@ class Session : public std::enable_shared_from_this<Session> {
 class HttpServer::Impl {
  public:
   Impl(Engine& engine, const HttpConfig& config)
-      : config_(config), service_(engine, metrics_, config_), ctx_{config_, service_, metrics_, {},
-                                                                   {},      false,    {}} {
+      : config_(config),
+        service_(engine, metrics_, config_),
+        ctx_{config_,  EffectiveMaxConnections(config.max_connections, FileDescriptorSoftLimit()),
+             service_, metrics_,
+             {},       {},
+             false,    {}} {
     const int threads =
         config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
     for (int i = 0; i < threads; ++i)
       workers_.push_back(std::make_unique<Worker>());
+    if (ctx_.max_connections < config.max_connections) {
+      spdlog::warn(
+          "max-connections {} lowered to {}: the file descriptor limit (ulimit -n) is {}, and {} "
+          "are kept for the database and the cache",
+          config.max_connections, ctx_.max_connections, FileDescriptorSoftLimit(),
+          kReservedFileDescriptors);
+    }
     signals_.emplace(workers_[0]->ioc);
     grace_timer_.emplace(workers_[0]->ioc);
     ctx_.on_last_session = [this] {
@@ -308,15 +377,16 @@ class HttpServer::Impl {
   }
 
   uint16_t port() const { return workers_.front()->acceptor.local_endpoint().port(); }
+  int max_connections() const { return ctx_.max_connections; }
 
   void Run() {
     for (auto& worker : workers_)
       DoAccept(*worker);
     std::vector<std::thread> threads;
     for (size_t i = 1; i < workers_.size(); ++i) {
-      threads.emplace_back([this, i] { workers_[i]->ioc.run(); });
+      threads.emplace_back([this, i] { RunWorker(*workers_[i]); });
     }
-    workers_[0]->ioc.run();
+    RunWorker(*workers_[0]);
     for (auto& t : threads)
       t.join();
   }
@@ -331,6 +401,7 @@ class HttpServer::Impl {
         net::dispatch(worker->ioc, [w = worker.get()] {
           beast::error_code e;
           w->acceptor.close(e);
+          w->accept_retry.cancel();
         });
       }
       std::vector<std::shared_ptr<Session>> open;
@@ -363,17 +434,47 @@ class HttpServer::Impl {
   struct Worker {
     net::io_context ioc{1};  // run by one thread: Asio may skip its internal locking
     tcp::acceptor acceptor{ioc};
+    net::steady_timer accept_retry{ioc};
+    AcceptBackoff backoff;
+    RateLimitedLog accept_log{std::chrono::seconds(1)};
   };
+
+  // Runs the worker's io_context until it is out of work. A handler that throws (a bug: every
+  // request is answered inside Service's own catch) is logged, and the thread serves on.
+  static void RunWorker(Worker& worker) {
+    for (;;) {
+      try {
+        worker.ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("unexpected exception on an I/O thread (serving on): {}", e.what());
+      } catch (...) {
+        spdlog::error("unexpected exception on an I/O thread (serving on)");
+      }
+    }
+  }
 
   void DoAccept(Worker& worker) {
     worker.acceptor.async_accept([this, &worker](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == net::error::operation_aborted || !worker.acceptor.is_open()) return;
-        spdlog::warn("accept failed: {}", ec.message());
-        return DoAccept(worker);
+        // Out of descriptors (or memory): accepting again at once fails again at once. Wait,
+        // longer each time, and log once a second with the count held back.
+        metrics_.AcceptFailed();
+        uint64_t suppressed = 0;
+        if (worker.accept_log.Allow(std::chrono::steady_clock::now(), &suppressed)) {
+          spdlog::warn("accept failed: {} ({} more since the last report); backing off",
+                       ec.message(), suppressed);
+        }
+        worker.accept_retry.expires_after(worker.backoff.Next());
+        worker.accept_retry.async_wait([this, &worker](beast::error_code wait_ec) {
+          if (!wait_ec) DoAccept(worker);
+        });
+        return;
       }
+      worker.backoff.Reset();
       auto session = std::make_shared<Session>(std::move(socket), ctx_);
-      if (metrics_.open_connections() >= config_.max_connections) {
+      if (metrics_.open_connections() >= ctx_.max_connections) {
         session->Reject();
       } else {
         session->Start();
@@ -403,6 +504,9 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpServer::~HttpServer() = default;
 uint16_t HttpServer::port() const {
   return impl_->port();
+}
+int HttpServer::max_connections() const {
+  return impl_->max_connections();
 }
 void HttpServer::Run() {
   impl_->Run();

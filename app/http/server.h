@@ -26,6 +26,9 @@ class HttpServer {
   ~HttpServer();
 
   uint16_t port() const;
+  // The connections served at once: HttpConfig::max_connections, lowered when the file
+  // descriptor limit (RLIMIT_NOFILE, read at Bind) leaves room for fewer.
+  int max_connections() const;
   // Serves until SIGINT/SIGTERM or Stop(), then shuts down gracefully and returns.
   void Run();
   // Begins the graceful shutdown. Thread-safe; idempotent.

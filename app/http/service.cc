@@ -1,14 +1,18 @@
 #include "http/service.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/version.hpp>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "cache_meta.h"
+#include "folio/base/text_checks.h"
 #include "folio/storage/document_store.h"
 #include "http/page_body.h"
+#include "http/principal_header.h"
 #include "http/request_target.h"
 #include "query_args.h"
 #include "stats_json.h"
@@ -36,6 +40,8 @@ unsigned HttpStatusFor(const Status& s) {
     case Status::Code::kBusy:
     case Status::Code::kUnavailable:
       return 503;
+    case Status::Code::kNoSpace:
+      return 507;
     default:
       return 500;
   }
@@ -63,6 +69,8 @@ const char* ErrorCode(unsigned status) {
       return "header_too_large";
     case 503:
       return "unavailable";
+    case 507:
+      return "insufficient_storage";
     default:
       return "internal";
   }
@@ -77,6 +85,27 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+constexpr std::string_view kPrincipalHeader = "X-Folio-Principal";
+
+// The request target for a log line: its bytes as they came, with anything that is not
+// printable ASCII escaped, so a hostile target cannot forge log lines or break a log reader.
+std::string SafeForLog(std::string_view text) {
+  std::string out;
+  out.reserve(std::min<size_t>(text.size(), 512));
+  for (const char c : text.substr(0, 512)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f && c != '\\') {
+      out.push_back(c);
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
+  }
+  return out;
+}
+
 Result<int> ParseInt(const std::string& text, const char* what) {
   int v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -84,39 +113,6 @@ Result<int> ParseInt(const std::string& text, const char* what) {
     return Status::InvalidArgument(std::string(what) + " '" + text + "' is not an integer");
   }
   return v;
-}
-
-// "user:u1,role:editor,group:g1"
-Result<storage::Principal> ParsePrincipal(std::string_view header) {
-  storage::Principal p;
-  while (!header.empty()) {
-    size_t comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ')
-      item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ')
-      item.remove_suffix(1);
-    if (item.empty()) continue;
-    size_t colon = item.find(':');
-    if (colon == std::string_view::npos || colon + 1 == item.size()) {
-      return Status::InvalidArgument("X-Folio-Principal item '" + std::string(item) +
-                                     "' is not kind:id");
-    }
-    std::string_view kind = item.substr(0, colon);
-    std::string id(item.substr(colon + 1));
-    if (kind == "user")
-      p.user_id = id;
-    else if (kind == "role")
-      p.roles.push_back(id);
-    else if (kind == "group")
-      p.groups.push_back(id);
-    else {
-      return Status::InvalidArgument("X-Folio-Principal kind '" + std::string(kind) +
-                                     "' is not user, role or group");
-    }
-  }
-  return p;
 }
 
 // The document fields a create/put/patch body may carry beside data.
@@ -158,7 +154,37 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
         executor_(std::move(executor)),
         done_(std::move(done)) {}
 
+  // Runs `fn`, a step of this call; an exception out of it (a bug, or a library that throws
+  // on input the edge checks missed) is logged and answered 500, never let out of the request.
+  template <typename Fn>
+  void Guarded(Fn&& fn) noexcept {
+    try {
+      fn();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error(
+          "request {} {} failed: {}", std::string(request_.method_string()),
+          SafeForLog(std::string_view(request_.target().data(), request_.target().size())),
+          e.what());
+    } catch (...) {
+      spdlog::error(
+          "request {} {} failed: unknown exception", std::string(request_.method_string()),
+          SafeForLog(std::string_view(request_.target().data(), request_.target().size())));
+    }
+    try {
+      if (!replied_) Error(500, "internal error; the server logged it");
+    } catch (...) {
+      // Nothing more can be done for this request; its connection times out.
+    }
+  }
+
   void Run() {
+    if (request_.count(http::field::authorization) > 1) {
+      return Error(400, "more than one Authorization header");
+    }
+    if (request_.count(kPrincipalHeader) > 1) {
+      return Error(400, "more than one X-Folio-Principal header");
+    }
     auto target =
         ParseRequestTarget(std::string_view(request_.target().data(), request_.target().size()));
     if (!target.ok()) return Error(400, target.status().message());
@@ -236,14 +262,22 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     fn();
   }
 
+  // "Bearer <token>": the scheme is case-insensitive and may be followed by several spaces
+  // (RFC 9110 §11.1, §11.6.2).
   bool Authorized() const {
     if (service_.config_.token.empty()) return true;
     auto it = request_.find(http::field::authorization);
     if (it == request_.end()) return false;
     std::string_view value(it->value().data(), it->value().size());
-    constexpr std::string_view kBearer = "Bearer ";
-    if (value.substr(0, kBearer.size()) != kBearer) return false;
-    return ConstantTimeEquals(value.substr(kBearer.size()), service_.config_.token);
+    constexpr std::string_view kBearer = "bearer";
+    if (value.size() <= kBearer.size() || !boost::beast::iequals(value.substr(0, 6), kBearer) ||
+        value[kBearer.size()] != ' ') {
+      return false;
+    }
+    value.remove_prefix(kBearer.size());
+    while (!value.empty() && value.front() == ' ')
+      value.remove_prefix(1);
+    return ConstantTimeEquals(value, service_.config_.token);
   }
 
   // Writes, type registration, permission rules and drafts need the token when one is set.
@@ -256,9 +290,9 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   // The reader: the X-Folio-Principal a token-carrying backend vouches for, else public.
   Result<storage::Principal> Principal() const {
     if (service_.config_.token.empty() || !authorized_) return storage::Principal{};
-    auto it = request_.find("X-Folio-Principal");
+    auto it = request_.find(kPrincipalHeader);
     if (it == request_.end()) return storage::Principal{};
-    return ParsePrincipal(std::string_view(it->value().data(), it->value().size()));
+    return ParsePrincipalHeader(std::string_view(it->value().data(), it->value().size()));
   }
 
   Result<storage::Axis> AxisParam() {
@@ -295,13 +329,15 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     engine_.AsyncQuery(std::move(q),
                        boost::asio::bind_executor(
                            executor_, [self = shared_from_this(), is_public](Result<PageRef> page) {
-                             if (!page.ok()) return self->Fail(page.status());
-                             auto res = self->MakeResponse<SharedPageBody>(200);
-                             self->CacheHeaders(res, page->tier(), is_public);
-                             res.body().owner = page->bytes();
-                             res.body().shared = page->body_prefix();
-                             res.body().tail = CacheMetaJson(page->tier()) + "}}";
-                             self->Send(std::move(res));
+                             self->Guarded([&] {
+                               if (!page.ok()) return self->Fail(page.status());
+                               auto res = self->MakeResponse<SharedPageBody>(200);
+                               self->CacheHeaders(res, page->tier(), is_public);
+                               res.body().owner = page->bytes();
+                               res.body().shared = page->body_prefix();
+                               res.body().tail = CacheMetaJson(page->tier()) + "}}";
+                               self->Send(std::move(res));
+                             });
                            }));
   }
 
@@ -352,18 +388,24 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     engine_.AsyncGet(tenant_, root_id_, *axis, std::move(*principal),
                      boost::asio::bind_executor(executor_, [self = shared_from_this(),
                                                             is_public](Result<DocumentRef> doc) {
-                       if (!doc.ok()) return self->Fail(doc.status());
-                       auto res = self->MakeResponse<SharedPageBody>(200);
-                       self->CacheHeaders(res, doc->tier(), is_public);
-                       res.body().head = "{\"data\":";
-                       res.body().owner = doc->bytes();
-                       res.body().shared = doc->json();
-                       res.body().tail = "}";
-                       self->Send(std::move(res));
+                       self->Guarded([&] {
+                         if (!doc.ok()) return self->Fail(doc.status());
+                         auto res = self->MakeResponse<SharedPageBody>(200);
+                         self->CacheHeaders(res, doc->tier(), is_public);
+                         res.body().head = "{\"data\":";
+                         res.body().owner = doc->bytes();
+                         res.body().shared = doc->json();
+                         res.body().tail = "}";
+                         self->Send(std::move(res));
+                       });
                      }));
   }
 
   Result<json> JsonBody() {
+    if (JsonNestingDepth(request_.body()) > kMaxJsonDepth) {
+      return Status::InvalidArgument("request body nests JSON deeper than " +
+                                     std::to_string(kMaxJsonDepth) + " levels");
+    }
     json body = json::parse(request_.body(), nullptr, /*allow_exceptions=*/false);
     if (body.is_discarded()) return Status::InvalidArgument("request body is not valid JSON");
     if (!body.is_object()) return Status::InvalidArgument("request body must be a JSON object");
@@ -392,10 +434,12 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     engine_.AsyncWrite(std::move(op),
                        boost::asio::bind_executor(executor_, [self = shared_from_this(), status](
                                                                  Result<storage::WriteResult> r) {
-                         if (!r.ok()) return self->Fail(r.status());
-                         if (status == 204)
-                           return self->Send(self->MakeResponse<http::empty_body>(204));
-                         self->Json(status, "{\"data\":" + r->document.ToJson() + "}");
+                         self->Guarded([&] {
+                           if (!r.ok()) return self->Fail(r.status());
+                           if (status == 204)
+                             return self->Send(self->MakeResponse<http::empty_body>(204));
+                           self->Json(status, "{\"data\":" + r->document.ToJson() + "}");
+                         });
                        }));
   }
 
@@ -461,17 +505,21 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     engine_.AsyncRun(std::move(work),
                      boost::asio::bind_executor(
                          executor_, [self = shared_from_this()](Result<storage::TypeDefinition> t) {
-                           if (!t.ok()) return self->Fail(t.status());
-                           json fields = json::object();
-                           for (const auto& [name, kind] : t->fields)
-                             fields[name] = storage::FieldKindName(kind);
-                           json out = {{"data",
-                                        {{"id", t->id},
-                                         {"display_name", t->display_name},
-                                         {"fields", fields},
-                                         {"facets", t->facets}}}};
-                           self->Json(200, out.dump());
+                           self->Guarded([&] { self->TypeRegistered(t); });
                          }));
+  }
+
+  void TypeRegistered(const Result<storage::TypeDefinition>& t) {
+    if (!t.ok()) return Fail(t.status());
+    json fields = json::object();
+    for (const auto& [name, kind] : t->fields)
+      fields[name] = storage::FieldKindName(kind);
+    json out = {{"data",
+                 {{"id", t->id},
+                  {"display_name", t->display_name},
+                  {"fields", fields},
+                  {"facets", t->facets}}}};
+    Json(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
   }
 
   static json RulesJson(const std::vector<storage::PermissionRule>& rules) {
@@ -494,8 +542,10 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
         std::move(work),
         boost::asio::bind_executor(
             executor_, [self = shared_from_this()](Result<std::vector<storage::PermissionRule>> r) {
-              if (!r.ok()) return self->Fail(r.status());
-              self->Json(200, RulesJson(*r).dump());
+              self->Guarded([&] {
+                if (!r.ok()) return self->Fail(r.status());
+                self->Json(200, RulesJson(*r).dump(-1, ' ', false, json::error_handler_t::replace));
+              });
             }));
   }
 
@@ -525,8 +575,10 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
         std::move(work),
         boost::asio::bind_executor(
             executor_, [self = shared_from_this()](Result<std::vector<storage::PermissionRule>> r) {
-              if (!r.ok()) return self->Fail(r.status());
-              self->Json(200, RulesJson(*r).dump());
+              self->Guarded([&] {
+                if (!r.ok()) return self->Fail(r.status());
+                self->Json(200, RulesJson(*r).dump(-1, ' ', false, json::error_handler_t::replace));
+              });
             }));
   }
 
@@ -578,11 +630,12 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   void Send(http::response<Body>&& res) {
     unsigned status = res.result_int();
     res.prepare_payload();
-    Reply(HttpReply{http::message_generator(std::move(res)), route_, status});
+    Reply(HttpReply{std::make_unique<TypedResponse<Body>>(std::move(res)), route_, status});
   }
 
   void Reply(HttpReply reply) {
     // Handlers already run on executor_ (bind_executor) or on the caller's strand.
+    replied_ = true;
     done_(std::move(reply));
   }
 
@@ -594,6 +647,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   RequestTarget target_;
   folio::app::Route route_ = Route::kUnmatched;
   bool authorized_ = false;
+  bool replied_ = false;
   std::string tenant_, type_, root_id_;
 };
 
@@ -602,7 +656,9 @@ Service::Service(Engine& engine, HttpMetrics& metrics, const HttpConfig& config)
 
 void Service::Handle(HttpRequest request, boost::asio::any_io_executor executor,
                      std::function<void(HttpReply)> done) {
-  std::make_shared<Call>(*this, std::move(request), std::move(executor), std::move(done))->Run();
+  auto call =
+      std::make_shared<Call>(*this, std::move(request), std::move(executor), std::move(done));
+  call->Guarded([&] { call->Run(); });
 }
 
 HttpReply Service::ErrorReply(unsigned status, std::string_view message, unsigned version,
@@ -614,7 +670,8 @@ HttpReply Service::ErrorReply(unsigned status, std::string_view message, unsigne
   res.body() = json{{"error", {{"code", ErrorCode(status)}, {"message", message}}}}.dump(
       -1, ' ', false, json::error_handler_t::replace);
   res.prepare_payload();
-  return HttpReply{http::message_generator(std::move(res)), route, status};
+  return HttpReply{std::make_unique<TypedResponse<http::string_body>>(std::move(res)), route,
+                   status};
 }
 
 }  // namespace folio::app

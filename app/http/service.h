@@ -6,9 +6,12 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/beast/http/message_generator.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "folio/engine/engine.h"
@@ -19,8 +22,32 @@ namespace folio::app {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
+// A response ready to be written, whatever its body type. It goes out in one gather write
+// (header and body buffers together): a response split over two sends has its last segment
+// held back by the client's delayed ACK whenever Nagle applies.
+class OutgoingResponse {
+ public:
+  using WriteHandler = std::function<void(boost::beast::error_code, std::size_t)>;
+  virtual ~OutgoingResponse() = default;
+  // REQUIRES: *this outlives the write, until `done` runs.
+  virtual void AsyncWrite(boost::beast::tcp_stream& stream, WriteHandler done) = 0;
+};
+
+template <typename Body>
+class TypedResponse final : public OutgoingResponse {
+ public:
+  explicit TypedResponse(boost::beast::http::response<Body>&& response)
+      : response_(std::move(response)) {}
+  void AsyncWrite(boost::beast::tcp_stream& stream, WriteHandler done) override {
+    boost::beast::http::async_write(stream, response_, std::move(done));
+  }
+
+ private:
+  boost::beast::http::response<Body> response_;
+};
+
 struct HttpReply {
-  boost::beast::http::message_generator message;
+  std::unique_ptr<OutgoingResponse> message;
   Route route;
   unsigned status;
 };

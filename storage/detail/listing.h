@@ -39,6 +39,12 @@ std::string EncodeCursor(const std::string& secret, const std::string& query_key
 Result<KeysetPosition> DecodeCursor(const std::string& secret, const std::string& query_key,
                                     std::string_view cursor);
 
+// InvalidArgument naming the first part of `query` (tenant, type, locale, a filter, a facet,
+// the sort, the cursor, the principal) whose text is not valid UTF-8: such bytes cannot be
+// stored, compared or serialized as JSON text, and must not reach either.
+Status CheckQueryText(const Query& query);
+Status CheckPrincipalText(const Principal& principal);
+
 struct ListingSql {
   std::string sql;
   std::vector<SqlValue> binds;  // bound to ?1, ?2, … in order

@@ -1,5 +1,6 @@
 #include "detail/sqlite.h"
 
+#include <cerrno>
 #include <string>
 
 namespace folio::storage::detail {
@@ -20,9 +21,15 @@ Status SqliteStatus(sqlite3* db, int rc, std::string_view what) {
       return Status::Corruption(std::move(msg));
     case SQLITE_TOOBIG:
       return Status::TooLarge(std::move(msg));
-    case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
     case SQLITE_FULL:
+      return Status::NoSpace(std::move(msg));
+    case SQLITE_IOERR:
+      // A write that ran out of disk can surface as an I/O error of the write or the fsync.
+      if (db != nullptr && sqlite3_system_errno(db) == ENOSPC) {
+        return Status::NoSpace(std::move(msg));
+      }
+      return Status::IOError(std::move(msg));
+    case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
       return Status::IOError(std::move(msg));
     case SQLITE_MISUSE:

@@ -30,6 +30,7 @@ class [[nodiscard]] Status {
     kIOError,           // the OS or a library failed an I/O operation
     kBusy,              // a lock or resource was held too long; retrying may succeed
     kUnavailable,       // a component is closed, missing or disabled
+    kNoSpace,           // the disk (or a configured size) is full; retry once space is freed
     kInternal,          // a broken invariant; a bug
   };
 
@@ -49,6 +50,7 @@ class [[nodiscard]] Status {
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
   static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
+  static Status NoSpace(std::string msg) { return Status(Code::kNoSpace, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
 
   bool ok() const noexcept { return code_ == Code::kOk; }
@@ -99,6 +101,8 @@ class [[nodiscard]] Status {
         return "busy";
       case Code::kUnavailable:
         return "unavailable";
+      case Code::kNoSpace:
+        return "no space";
       case Code::kInternal:
         return "internal";
     }

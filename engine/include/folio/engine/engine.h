@@ -42,6 +42,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/system_executor.hpp>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -181,14 +182,24 @@ class Engine {
   }
 
   // Runs fn() on the engine's threads, then completes `handler` with its result through the
-  // handler's executor, keeping that executor's work count up meanwhile.
+  // handler's executor, keeping that executor's work count up meanwhile. An exception out of
+  // fn() (a bug, or a throwing library a caller's fn reached) completes the handler with an
+  // Internal status instead of ending the engine's thread.
   template <typename Handler, typename Fn>
   void RunOffThread(Handler handler, Fn fn) {
     auto work = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
     auto shared = std::make_shared<Handler>(std::move(handler));
     Post([shared, work = std::move(work), fn = std::move(fn)]() mutable {
-      auto result = fn();
-      Complete(std::move(*shared), std::move(result));
+      using R = decltype(fn());
+      std::optional<R> result;
+      try {
+        result.emplace(fn());
+      } catch (const std::exception& e) {
+        result.emplace(Status::Internal(std::string("unexpected exception: ") + e.what()));
+      } catch (...) {
+        result.emplace(Status::Internal("unexpected exception"));
+      }
+      Complete(std::move(*shared), std::move(*result));
       work.reset();
     });
   }
