@@ -11,14 +11,17 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <system_error>
 #include <vector>
 
+#include "detail/fault_containment.h"
 #include "detail/lmdb.h"
 #include "detail/read_txn_pool.h"
 #include "detail/value_format.h"
@@ -41,6 +44,8 @@ std::string_view FaultKindName(FaultKind kind) noexcept {
       return "io_error";
     case FaultKind::kReadersFull:
       return "readers_full";
+    case FaultKind::kEnvDamaged:
+      return "env_damaged";
     case FaultKind::kMapResized:
       return "map_resized";
   }
@@ -126,6 +131,10 @@ struct Dbis {
   MDB_dbi meta = 0;
 };
 
+// Left in the kv dir by a process that contained a fault on its environment: whoever opens
+// the dir next moves the files aside instead of trusting them.
+constexpr char kDamagedMarker[] = "DAMAGED";
+
 // Why TryOpenEnv failed, and whether moving the files aside could help.
 struct OpenFailure {
   Status status;
@@ -161,9 +170,16 @@ Result<OpenedEnv> TryOpenEnv(const KvOptions& options, OpenFailure* failure) {
     *failure = std::move(f);
     return failure->status;
   };
+  const fs::path damaged_marker = fs::path(options.dir) / kDamagedMarker;
+  std::error_code marker_ec;
+  if (fs::exists(damaged_marker, marker_ec)) {
+    return fail(
+        Bad("a process contained a fault on this environment (" + damaged_marker.string() + ")"));
+  }
   Rc rc = Env::Create(&out.env);
   if (!rc.ok()) return fail(FromRc(rc, "env_create"));
   MDB_env* env = out.env.get();
+  mdb_env_set_assert(env, detail::OnLmdbAssert);
   if (!(rc = Rc(mdb_env_set_mapsize(env, options.map_size_bytes))).ok()) {
     return fail(FromRc(rc, "env_set_mapsize"));
   }
@@ -263,7 +279,20 @@ Result<std::string> MoveAside(const std::string& dir, int64_t now_micros) {
     }
     if (moved.empty()) moved = to.string();
   }
+  std::error_code ec;
+  fs::remove(fs::path(dir) / kDamagedMarker, ec);
   return moved;
+}
+
+// TryOpenEnv, with a fault on damaged pages contained: the files are then bad.
+Result<OpenedEnv> ContainedOpen(const KvOptions& options, OpenFailure* failure) {
+  std::optional<Result<OpenedEnv>> opened;
+  if (detail::RunContained([&] { opened.emplace(TryOpenEnv(options, failure)); })) {
+    return std::move(*opened);
+  }
+  // What the jump skipped (the env, its txns) is leaked on purpose: closing could fault again.
+  *failure = Bad("opening faulted on a damaged page: " + detail::LastContainedFault());
+  return failure->status;
 }
 
 class LmdbKvStore final : public KvStore {
@@ -288,22 +317,62 @@ class LmdbKvStore final : public KvStore {
   }
 
   ~LmdbKvStore() override {
+    if (damaged_.load(std::memory_order_acquire)) {
+      read_pool_.Abandon();
+      env_.Leak();
+      return;
+    }
     read_pool_.Drain();
     // Without per-commit fsyncs, a clean close still leaves everything committed durable.
     if (!options_.durable_commits) (void)mdb_env_sync(env_.get(), /*force=*/1);
   }
 
-  Status Get(std::string_view key, ValueVisitor visit) const override;
-  Status Put(std::string_view key, std::string_view value, int64_t ttl_micros) override;
-  Status PutBatch(std::span<const KvEntry> entries) override;
-  Status Erase(std::string_view key) override;
-  Status Clear() override;
-  Status Maintain() override;
+  // Every operation runs contained (detail/fault_containment.h): LMDB faulting or asserting on
+  // a damaged file loses this environment, not the process.
+  Status Get(std::string_view key, ValueVisitor visit) const override {
+    return Contained("get", [&] { return GetUncontained(key, visit); });
+  }
+  Status Put(std::string_view key, std::string_view value, int64_t ttl_micros) override {
+    return Contained("put", [&] { return PutUncontained(key, value, ttl_micros); });
+  }
+  Status PutBatch(std::span<const KvEntry> entries) override {
+    return Contained("put", [&] { return PutBatchUncontained(entries); });
+  }
+  Status Erase(std::string_view key) override {
+    return Contained("erase", [&] { return EraseUncontained(key); });
+  }
+  Status Clear() override {
+    return Contained("clear", [&] { return ClearUncontained(); });
+  }
+  Status Maintain() override {
+    return Contained("maintain", [&] { return MaintainUncontained(); });
+  }
   KvStats Stats() const override;
 
   void RecordFault(FaultKind kind, std::string reason) const;
 
  private:
+  Status GetUncontained(std::string_view key, ValueVisitor visit) const;
+  Status PutUncontained(std::string_view key, std::string_view value, int64_t ttl_micros);
+  Status PutBatchUncontained(std::span<const KvEntry> entries);
+  Status EraseUncontained(std::string_view key);
+  Status ClearUncontained();
+  Status MaintainUncontained();
+
+  // Runs one operation contained. After a contained fault the environment is lost for good:
+  // this and every later call answer Corruption without touching LMDB, the files are marked
+  // for the next Open to move aside, and the destructor leaks the env instead of closing it.
+  template <typename Fn>
+  Status Contained(const char* op, Fn&& fn) const {
+    if (damaged_.load(std::memory_order_acquire)) return DamagedStatus();
+    Status result;
+    if (detail::RunContained([&] { result = fn(); })) return result;
+    MarkDamaged(op);
+    return DamagedStatus();
+  }
+  void MarkDamaged(const char* op) const;
+  Status DamagedStatus() const;
+
   // Turns a failed LMDB call into a Status, counting the matching fault.
   Status Failure(Rc rc, std::string_view op) const;
 
@@ -368,6 +437,7 @@ class LmdbKvStore final : public KvStore {
   std::atomic<uint64_t> writes_since_reader_check_{0};
   std::atomic<int64_t> last_reader_check_micros_{0};
   mutable std::array<std::atomic<uint64_t>, kFaultKindCount> faults_{};
+  mutable std::atomic<bool> damaged_{false};  // a contained fault lost the environment
   mutable std::mutex last_fault_mu_;
   mutable std::string last_fault_;
 };
@@ -381,6 +451,24 @@ void LmdbKvStore::RecordFault(FaultKind kind, std::string reason) const {
     last_fault_ += reason;
   }
   if (options_.on_fault) options_.on_fault(kind, reason);
+}
+
+void LmdbKvStore::MarkDamaged(const char* op) const {
+  damaged_.store(true, std::memory_order_release);
+  const std::string what = detail::LastContainedFault();
+  // The marker outlives this process, so the next Open (here or in another process sharing
+  // the dir) moves these files aside rather than faulting on them again.
+  const fs::path marker = fs::path(options_.dir) / kDamagedMarker;
+  if (FILE* f = std::fopen(marker.c_str(), "w")) {
+    std::fprintf(f, "%s during %s\n", what.c_str(), op);
+    std::fclose(f);
+  }
+  RecordFault(FaultKind::kEnvDamaged, std::string(op) + " faulted: " + what);
+}
+
+Status LmdbKvStore::DamagedStatus() const {
+  return Status::Corruption("L2 environment in " + options_.dir +
+                            " is damaged (a contained fault); reopen it");
 }
 
 Status LmdbKvStore::Failure(Rc rc, std::string_view op) const {
@@ -424,7 +512,7 @@ void LmdbKvStore::Doom(std::string_view key) const {
   doomed_keys_.emplace_back(key);
 }
 
-Status LmdbKvStore::Get(std::string_view key, ValueVisitor visit) const {
+Status LmdbKvStore::GetUncontained(std::string_view key, ValueVisitor visit) const {
   FOLIO_RETURN_IF_ERROR(ValidateKey(key));
   PooledReadTxn txn(&read_pool_);
   Rc rc = txn.rc();
@@ -433,7 +521,7 @@ Status LmdbKvStore::Get(std::string_view key, ValueVisitor visit) const {
     int dead = 0;
     mdb_reader_check(env_.get(), &dead);
     stale_readers_cleared_.fetch_add(static_cast<uint64_t>(dead), std::memory_order_relaxed);
-    if (dead > 0) return Get(key, visit);
+    if (dead > 0) return GetUncontained(key, visit);
   }
   if (!rc.ok()) return Failure(rc, "read txn_begin");
 
@@ -705,14 +793,15 @@ Status LmdbKvStore::ValidateEntry(std::string_view key, std::string_view value,
   return Status::Ok();
 }
 
-Status LmdbKvStore::Put(std::string_view key, std::string_view value, int64_t ttl_micros) {
+Status LmdbKvStore::PutUncontained(std::string_view key, std::string_view value,
+                                   int64_t ttl_micros) {
   FOLIO_RETURN_IF_ERROR(ValidateEntry(key, value, &ttl_micros));
   const KvEntry entry{key, value, ttl_micros};
   return PutWithRecovery(std::span<const KvEntry>(&entry, 1), clock_->NowMicros(), value.size(),
                          /*is_batch=*/false);
 }
 
-Status LmdbKvStore::PutBatch(std::span<const KvEntry> entries) {
+Status LmdbKvStore::PutBatchUncontained(std::span<const KvEntry> entries) {
   if (entries.empty()) return Status::Ok();
   // Validate everything before writing anything; keep the resolved TTLs for the write.
   std::vector<KvEntry> resolved(entries.begin(), entries.end());
@@ -785,7 +874,7 @@ Status LmdbKvStore::PutWithRecovery(std::span<const KvEntry> entries, int64_t no
   }
 }
 
-Status LmdbKvStore::Erase(std::string_view key) {
+Status LmdbKvStore::EraseUncontained(std::string_view key) {
   FOLIO_RETURN_IF_ERROR(ValidateKey(key));
   WriteTxn txn;
   Rc rc = WriteTxn::Begin(env_.get(), &txn);
@@ -798,7 +887,7 @@ Status LmdbKvStore::Erase(std::string_view key) {
   return Status::Ok();
 }
 
-Status LmdbKvStore::Clear() {
+Status LmdbKvStore::ClearUncontained() {
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
     refresh_keys_.clear();
@@ -814,7 +903,7 @@ Status LmdbKvStore::Clear() {
   return Status::Ok();
 }
 
-Status LmdbKvStore::Maintain() {
+Status LmdbKvStore::MaintainUncontained() {
   int dead = 0;
   mdb_reader_check(env_.get(), &dead);
   stale_readers_cleared_.fetch_add(static_cast<uint64_t>(dead), std::memory_order_relaxed);
@@ -897,12 +986,15 @@ KvStats LmdbKvStore::Stats() const {
     std::lock_guard<std::mutex> lock(last_fault_mu_);
     stats.last_fault = last_fault_;
   }
-  PooledReadTxn txn(&read_pool_);
-  if (txn.rc().ok()) {
-    stats.map_bytes_used = UsedPages(txn.get()) * page_size_;
-    MDB_stat stat;
-    if (mdb_stat(txn.get(), dbis_.entries, &stat) == MDB_SUCCESS) stats.entries = stat.ms_entries;
-  }
+  (void)Contained("stats", [&] {
+    PooledReadTxn txn(&read_pool_);
+    if (txn.rc().ok()) {
+      stats.map_bytes_used = UsedPages(txn.get()) * page_size_;
+      MDB_stat stat;
+      if (mdb_stat(txn.get(), dbis_.entries, &stat) == MDB_SUCCESS) stats.entries = stat.ms_entries;
+    }
+    return Status::Ok();
+  });
   return stats;
 }
 
@@ -942,8 +1034,9 @@ Result<std::unique_ptr<KvStore>> KvStore::Open(const KvOptions& options) {
   fs::create_directories(options.dir, ec);
   if (ec) return Status::IOError("create " + options.dir + ": " + ec.message());
 
+  detail::InstallFaultHandlers();
   OpenFailure failure;
-  Result<OpenedEnv> opened = TryOpenEnv(options, &failure);
+  Result<OpenedEnv> opened = ContainedOpen(options, &failure);
   std::string recreated_reason;
   if (!opened.ok()) {
     if (!failure.env_is_bad) return failure.status;
@@ -953,7 +1046,7 @@ Result<std::unique_ptr<KvStore>> KvStore::Open(const KvOptions& options) {
     recreated_reason = failure.status.message() + "; moved aside to " +
                        (moved->empty() ? std::string("(nothing)") : *moved);
     OpenFailure second;
-    opened = TryOpenEnv(options, &second);
+    opened = ContainedOpen(options, &second);
     if (!opened.ok()) {
       return Status::Corruption("L2 environment in " + options.dir +
                                 " unusable after recreation: " + second.status.message() +

@@ -84,6 +84,9 @@ class Env {
   void Close() noexcept {
     if (env_ != nullptr) mdb_env_close(std::exchange(env_, nullptr));
   }
+  // Forgets the env without closing it: for an env whose state a contained fault left
+  // unknown (detail/fault_containment.h), where closing could fault again.
+  void Leak() noexcept { env_ = nullptr; }
 
   MDB_env* get() const noexcept { return env_; }
   explicit operator bool() const noexcept { return env_ != nullptr; }

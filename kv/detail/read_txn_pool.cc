@@ -17,6 +17,11 @@ ReadTxnPool::~ReadTxnPool() {
   Drain();
 }
 
+void ReadTxnPool::Abandon() noexcept {
+  for (size_t i = 0; i < slot_count_; ++i)
+    slots_[i].store(nullptr, std::memory_order_release);
+}
+
 void ReadTxnPool::Drain() noexcept {
   for (size_t i = 0; i < slot_count_; ++i) {
     if (MDB_txn* txn = slots_[i].exchange(nullptr, std::memory_order_acq_rel)) {

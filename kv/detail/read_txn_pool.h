@@ -32,6 +32,8 @@ class ReadTxnPool {
 
   // Aborts every pooled txn (frees their reader slots). Safe at any time.
   void Drain() noexcept;
+  // Forgets every pooled txn without touching LMDB: for an env lost to a contained fault.
+  void Abandon() noexcept;
 
  private:
   size_t StartSlot() const noexcept;

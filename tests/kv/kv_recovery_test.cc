@@ -6,11 +6,14 @@
 #include <lmdb.h>
 #include <unistd.h>
 
+#include <array>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -308,6 +311,83 @@ TEST_F(KvRecoveryTest, ChecksumVerificationCanBeTurnedOff) {
   Result<std::string> copy = (*opened)->GetCopy("k");
   ASSERT_TRUE(copy.ok()) << "header checks still pass; the payload is not rehashed";
   EXPECT_EQ(*copy, raw.substr(40));
+}
+
+// A data.mdb truncated under a live map: the next touch of a page past the end is a SIGBUS.
+// Contained: the store answers Corruption from then on, marks the dir, and the next Open
+// moves the files aside and starts afresh.
+TEST_F(KvRecoveryTest, TruncatedWhileOpenIsContainedAndRecreatedAtTheNextOpen) {
+  {
+    Result<std::unique_ptr<KvStore>> opened = KvStore::Open(Options());
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    KvStore& store = **opened;
+    for (int i = 0; i < 60; ++i)
+      ASSERT_TRUE(store.Put(Key(i), MakeValue(8000, i)).ok());
+    std::filesystem::resize_file(dir_.File("data.mdb"), 100);
+    for (int i = 0; i < 60; ++i) {
+      Status s = store.Get(Key(i), [](std::string_view) {});
+      EXPECT_TRUE(s.IsCorruption()) << i << ": " << s.ToString();
+    }
+    EXPECT_TRUE(store.Put("after", "x").IsCorruption());
+    EXPECT_TRUE(store.Maintain().IsCorruption());
+    KvStats stats = store.Stats();
+    EXPECT_EQ(stats.fault(FaultKind::kEnvDamaged), 1u);
+    EXPECT_NE(stats.last_fault.find("SIGBUS"), std::string::npos) << stats.last_fault;
+    EXPECT_TRUE(std::filesystem::exists(dir_.File("DAMAGED")));
+  }  // closing a damaged store must not fault either
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    reported_.clear();
+  }
+  ExpectRecreatedAndUsable("contained a fault");
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("DAMAGED")));
+}
+
+// Random bytes over the data pages (never the two meta pages) while serving: whatever LMDB
+// makes of them — a corrupt-page error, an assertion, a wild pointer — each Get answers the
+// value as written, a miss or an error, and never takes the process down.
+TEST_F(KvRecoveryTest, RandomBytesOverDataPagesWhileOpenNeverCrash) {
+  const long page_size = ::sysconf(_SC_PAGESIZE);
+  int contained = 0;
+  for (uint32_t seed = 1; seed <= 12; ++seed) {
+    std::filesystem::remove_all(dir_.path());
+    std::filesystem::create_directories(dir_.path());
+    Result<std::unique_ptr<KvStore>> opened = KvStore::Open(Options());
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    KvStore& store = **opened;
+    for (int i = 0; i < 200; ++i)
+      ASSERT_TRUE(store.Put(Key(i), MakeValue(1500, i)).ok());
+    const auto file_bytes = std::filesystem::file_size(dir_.File("data.mdb"));
+    const size_t pages = static_cast<size_t>(file_bytes) / static_cast<size_t>(page_size);
+    ASSERT_GT(pages, 4u);
+    std::mt19937 rng(seed);
+    const int fd = ::open(dir_.File("data.mdb").c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    for (int burst = 0; burst < 16; ++burst) {
+      const size_t page = 2 + rng() % (pages - 2);
+      const size_t offset = rng() % static_cast<size_t>(page_size - 64);
+      std::array<unsigned char, 64> junk;
+      for (auto& b : junk)
+        b = static_cast<unsigned char>(rng());
+      ASSERT_EQ(::pwrite(fd, junk.data(), junk.size(),
+                         static_cast<off_t>(page * static_cast<size_t>(page_size) + offset)),
+                static_cast<ssize_t>(junk.size()));
+    }
+    ::close(fd);
+    for (int i = 0; i < 200; ++i) {
+      auto got = store.GetCopy(Key(i));
+      if (got.ok()) {
+        EXPECT_EQ(*got, MakeValue(1500, i)) << "seed " << seed << " key " << i;
+      }
+    }
+    for (int i = 200; i < 240; ++i)
+      (void)store.Put(Key(i), MakeValue(1500, i));  // the writer walks the damage too
+    (void)store.Maintain();
+    contained += store.Stats().fault(FaultKind::kEnvDamaged) > 0 ? 1 : 0;
+  }
+  // How often the damage reached a fault or an assertion is the bytes' luck; it is printed so
+  // a run shows the containment was exercised, not asserted on.
+  std::printf("random damage: %d of 12 environments needed containment\n", contained);
 }
 
 }  // namespace

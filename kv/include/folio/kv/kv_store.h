@@ -75,8 +75,10 @@ enum class FaultKind : int {
   kIOError,             // the OS or LMDB failed an operation (the Status says which)
   kReadersFull,         // no free reader slot (after clearing stale ones)
   kMapResized,          // another process grew the map; this KvStore must be reopened
+  kEnvDamaged,          // LMDB faulted or asserted on a damaged file (contained): this KvStore
+                        // answers Corruption from then on, and the next Open moves the files aside
 };
-inline constexpr size_t kFaultKindCount = 8;
+inline constexpr size_t kFaultKindCount = 9;
 std::string_view FaultKindName(FaultKind kind) noexcept;
 
 // Open-time options. Plain data; every field has a default.
