@@ -1,5 +1,8 @@
 #include "query_args.h"
 
+#include <algorithm>
+#include <charconv>
+
 namespace folio::app {
 
 Status ParseWhere(const std::string& item, storage::Query& query) {
@@ -67,6 +70,56 @@ Status ParseOrder(const std::string& order, storage::Query& query) {
     query.order = storage::SortOrder::kAsc;
   else
     return Status::InvalidArgument("order '" + order + "' is not asc or desc");
+  return Status::Ok();
+}
+
+namespace {
+
+Result<int> ParseLimit(const std::string& text) {
+  int v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Status::InvalidArgument("limit '" + text + "' is not an integer");
+  }
+  return v;
+}
+
+}  // namespace
+
+Status ParseListingParams(const std::vector<std::pair<std::string, std::string>>& params,
+                          storage::Query& query) {
+  for (const auto& [key, value] : params) {
+    if (key == "status") {
+      FOLIO_RETURN_IF_ERROR(ParseStatus(value, query));
+    } else if (key == "locale") {
+      query.locale = value;
+    } else if (key == "limit") {
+      auto limit = ParseLimit(value);
+      if (!limit.ok()) return limit.status();
+      query.limit = *limit;
+    } else if (key == "cursor") {
+      query.cursor = value;
+    } else if (key == "sort") {
+      query.sort = value;
+    } else if (key == "order") {
+      FOLIO_RETURN_IF_ERROR(ParseOrder(value, query));
+    } else if (key.rfind("where.", 0) == 0) {
+      const std::string rest = key.substr(6);
+      const size_t dot = rest.find('.');
+      const std::string field = rest.substr(0, dot);
+      const std::string op = dot == std::string::npos ? "eq" : rest.substr(dot + 1);
+      std::string item = field + ":" + op + ":" + value;
+      if (op == "in") {  // HTTP separates `in` values with ','; the item syntax with '|'
+        std::replace(item.begin() + static_cast<std::ptrdiff_t>(field.size() + op.size() + 2),
+                     item.end(), ',', '|');
+      }
+      FOLIO_RETURN_IF_ERROR(ParseWhere(item, query));
+    } else if (key.rfind("facet.", 0) == 0) {
+      FOLIO_RETURN_IF_ERROR(ParseFacet(key.substr(6) + "=" + value, query));
+    } else {
+      return Status::InvalidArgument("unknown query parameter '" + key + "'");
+    }
+  }
   return Status::Ok();
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "folio/base/status.h"
@@ -15,5 +16,11 @@ Status ParseWhere(const std::string& item, storage::Query& query);
 Status ParseFacet(const std::string& item, storage::Query& query);
 Status ParseStatus(const std::string& status, storage::Query& query);
 Status ParseOrder(const std::string& order, storage::Query& query);
+
+// A listing's HTTP query parameters, in order: status, locale, limit, cursor, sort, order,
+// where.{field}[.{op}] (op defaults to eq; `in` takes values separated by ','), and
+// facet.{key}. InvalidArgument names an unknown parameter or a bad value.
+Status ParseListingParams(const std::vector<std::pair<std::string, std::string>>& params,
+                          storage::Query& query);
 
 }  // namespace folio::app

@@ -17,6 +17,7 @@ packages=(
   libxxhash-dev
   libzstd-dev
   clang-format
+  clang libclang-rt-14-dev
   curl
   libhiredis-dev redis-server gnuplot-nox
 )

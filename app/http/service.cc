@@ -106,15 +106,6 @@ std::string SafeForLog(std::string_view text) {
   return out;
 }
 
-Result<int> ParseInt(const std::string& text, const char* what) {
-  int v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    return Status::InvalidArgument(std::string(what) + " '" + text + "' is not an integer");
-  }
-  return v;
-}
-
 // The document fields a create/put/patch body may carry beside data.
 Result<storage::DocumentFields> ParseFields(const json& body) {
   storage::DocumentFields f;
@@ -341,42 +332,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
                            }));
   }
 
-  Status ParseListing(storage::Query& q) {
-    for (const auto& [key, value] : target_.params) {
-      if (key == "status") {
-        FOLIO_RETURN_IF_ERROR(ParseStatus(value, q));
-      } else if (key == "locale") {
-        q.locale = value;
-      } else if (key == "limit") {
-        auto limit = ParseInt(value, "limit");
-        if (!limit.ok()) return limit.status();
-        q.limit = *limit;
-      } else if (key == "cursor") {
-        q.cursor = value;
-      } else if (key == "sort") {
-        q.sort = value;
-      } else if (key == "order") {
-        FOLIO_RETURN_IF_ERROR(ParseOrder(value, q));
-      } else if (key.rfind("where.", 0) == 0) {
-        std::string rest = key.substr(6);
-        size_t dot = rest.find('.');
-        std::string field = rest.substr(0, dot);
-        std::string op = dot == std::string::npos ? "eq" : rest.substr(dot + 1);
-        if (op == "in") {
-          std::string joined = value;
-          std::replace(joined.begin(), joined.end(), ',', '|');
-          FOLIO_RETURN_IF_ERROR(ParseWhere(field + ":in:" + joined, q));
-        } else {
-          FOLIO_RETURN_IF_ERROR(ParseWhere(field + ":" + op + ":" + value, q));
-        }
-      } else if (key.rfind("facet.", 0) == 0) {
-        FOLIO_RETURN_IF_ERROR(ParseFacet(key.substr(6) + "=" + value, q));
-      } else {
-        return Status::InvalidArgument("unknown query parameter '" + key + "'");
-      }
-    }
-    return Status::Ok();
-  }
+  Status ParseListing(storage::Query& q) { return ParseListingParams(target_.params, q); }
 
   void Get() {
     auto axis = AxisParam();
