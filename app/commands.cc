@@ -32,6 +32,8 @@ struct GlobalFlags {
   std::string data_dir;
   std::string db;
   std::string tenant = "default";
+  std::string durability = "full";
+  std::optional<size_t> l1_bytes, l2_bytes;
 };
 
 struct DocumentFlags {
@@ -60,6 +62,17 @@ class Cli {
                    "data directory (default $FOLIO_DATA_DIR, else ./folio-data)");
     app.add_option("--db", flags_.db, "SQLite file to serve (default <data-dir>/folio.sqlite)");
     app.add_option("--tenant", flags_.tenant, "tenant of the documents (default 'default')");
+    app.add_option("--durability", flags_.durability,
+                   "full: a write that returned survives a power loss (fsync per commit); "
+                   "normal: it survives a crash of folio, the last ones may be lost to a power "
+                   "loss (faster writes)")
+        ->check(CLI::IsMember({"full", "normal"}))
+        ->capture_default_str();
+    app.add_option("--l1-bytes", flags_.l1_bytes,
+                   "in-process cache capacity, bytes (0 disables it; default 256 MiB)");
+    app.add_option("--l2-bytes", flags_.l2_bytes,
+                   "persistent cache (kv/) map size, bytes; every process on the data dir must "
+                   "agree (default 1 GiB)");
 
     app.add_subcommand("init", "create the data dir and database, apply migrations")
         ->callback([this] { code_ = Init(); });
@@ -251,6 +264,9 @@ class Cli {
     options.data_dir = dir.dir;
     options.db_path = dir.db_path;
     options.create_if_missing = create;
+    options.durable_writes = flags_.durability == "full";
+    if (flags_.l1_bytes) options.l1_capacity_bytes = *flags_.l1_bytes;
+    if (flags_.l2_bytes) options.l2_map_size_bytes = *flags_.l2_bytes;
     auto engine = Engine::Open(options);
     if (!engine.ok()) {
       Fail(engine.status());

@@ -62,11 +62,32 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, InitCreatesTheDatabaseAndMigrateStatusListsEveryMigration) {
   EXPECT_NE(Ok({"init"}).find("database ready"), std::string::npos);
   std::string status = Ok({"migrate", "--status"});
-  for (const char* file : {"0001_core.sql", "0002_documents.sql", "0003_folio_meta.sql",
-                           "0004_generations.sql", "0005_axis_generations.sql"}) {
+  for (const char* file :
+       {"0001_core.sql", "0002_documents.sql", "0003_folio_meta.sql", "0004_generations.sql",
+        "0005_axis_generations.sql", "0006_generation_salts.sql"}) {
     EXPECT_NE(status.find(std::string("applied  ") + file), std::string::npos) << status;
   }
   EXPECT_EQ(status.find("pending"), std::string::npos) << status;
+}
+
+TEST_F(CliTest, DurabilityIsFullOrNormal) {
+  CliRun bad = Folio({"--durability", "sometimes", "init"});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("--durability"), std::string::npos) << bad.err;
+  Ok({"--durability", "normal", "init"});
+  RegisterPost();
+  const std::string root = PublishedPost(R"({"views":1})");
+  EXPECT_NE(Ok({"--durability", "full", "get", root}).find(root), std::string::npos);
+}
+
+TEST_F(CliTest, CacheSizesAreFlags) {
+  Ok({"init"});
+  RegisterPost();
+  PublishedPost(R"({"views":1})");
+  std::string stats = Ok({"--l1-bytes", "0", "--l2-bytes", "8388608", "stats"});
+  EXPECT_NE(stats.find("\"map_size_bytes\":8388608"), std::string::npos) << stats;
+  CliRun bad = Folio({"--l1-bytes", "lots", "stats"});
+  EXPECT_NE(bad.code, 0);
 }
 
 TEST_F(CliTest, CommandsOnAMissingDatabaseSayToRunInit) {
