@@ -1,4 +1,4 @@
-// Service: the HTTP/JSON API of DESIGN §5 over an Engine — routing, authentication,
+// Service: the HTTP/JSON API (docs/design.md §5) over an Engine — routing, authentication,
 // parameter parsing, and turning engine results and errors into responses.
 //
 // Handle() never blocks: engine work runs on the engine's threads and the response is handed

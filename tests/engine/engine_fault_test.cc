@@ -284,7 +284,7 @@ TEST_F(EngineFaultTest, GarbageEpochFileIsHandled) {
   }
 }
 
-// DESIGN §4.6. The database goes back in time — an older copy restored, or the last commits
+// docs/design.md §4.6. The database goes back in time — an older copy restored, or the last commits
 // lost with the WAL — and then moves on: its generations count up through values the lost
 // timeline already used. L2 must not answer with that timeline's pages.
 TEST_F(EngineFaultTest, ARestoredBackupNeverServesAPageOfTheLostTimeline) {

@@ -1,4 +1,4 @@
-// Schedule boundaries and principals (DESIGN §3):
+// Schedule boundaries and principals (docs/design.md §3):
 //  - a cached published page never outlives its type's next schedule boundary (scheduled_at
 //    going live, expires_at going dark), in L1 and in L2, with no write in between — including
 //    when the clock crosses the boundary while a reader is between its read and its fill;
