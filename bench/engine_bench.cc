@@ -1,5 +1,5 @@
 // The engine's tiers against the direct SQLite page, all measured in one run, then the
-// DESIGN §6 ratios printed to stderr:
+// docs/design.md §6 ratios printed to stderr:
 //   - L1 hit (sync Query, AsyncQuery with a callback and with use_future; 1 and 2 threads)
 //     vs the direct page: ≥ 200×; 2 threads / 1 thread throughput ≥ 1.8×;
 //   - L2 hit (L1 disabled) vs the direct page: ≥ 25×;
@@ -644,7 +644,7 @@ void PrintSummary() {
   for (const auto& [what, t] : times)
     std::fprintf(stderr, "    %-56s %14s\n", what, FormatNanos(t).c_str());
 
-  std::fprintf(stderr, "\n  %-58s %12s  %10s  %s\n", "ratio (DESIGN §6)", "measured", "target",
+  std::fprintf(stderr, "\n  %-58s %12s  %10s  %s\n", "ratio (docs/design.md §6)", "measured", "target",
                "verdict");
   Row("L1 hit (Query, 1 thread) vs direct page", Ratio(direct, l1), "x", Want::kAtLeast, 200);
   Row("L1 hit (AsyncQuery + callback) vs direct page", Ratio(direct, cb), "x", Want::kAtLeast, 200);

@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-# Reference figures of DESIGN §6 ("measured on a 2-core machine like yours").
+# Reference figures of docs/design.md §6 ("measured on a 2-core machine like yours").
 REFERENCE_NS = {
     "direct_raw": 30e3,
     "direct_text": 42e3,
@@ -247,7 +247,7 @@ class Workload:
         out.extend(self.redis.errors)
         return out
 
-    # ---- The DESIGN §6 table ----
+    # ---- The docs/design.md §6 table ----
     def targets(self):
         """Rows: (target text, figure, baseline, ratio, target, verdict)."""
         rows = []
@@ -733,7 +733,7 @@ def main():
         md.append("")
 
     for w in workloads:
-        md.append("## DESIGN §6 targets — %s documents" % "{:,}".format(w.docs))
+        md.append("## docs/design.md §6 targets — %s documents" % "{:,}".format(w.docs))
         md.append("")
         md.append(table(["target", "figure", "baseline", "ratio", "target", "met?"],
                         w.targets()))
@@ -760,7 +760,7 @@ def main():
             rows.append((label, "baseline" if base else "folio", fmt_ns(ns),
                          fmt_x(vs_l1) if vs_l1 else "", fmt_ns(ref) if ref else ""))
         md.append(table(["operation", "", "time / op (1 thread)", "× an L1 hit",
-                         "DESIGN reference"], rows))
+                         "design reference"], rows))
         md.append("")
         md.append("The nlohmann page reads the same 20 rows and parses each row's `data` into a "
                   "json value, then dumps the page: %s, %s the text-assembled page measured in "

@@ -25,7 +25,7 @@
 #
 # Output in the results dir: <docs>/<bench>.json (Google Benchmark JSON, as written),
 # <docs>/<bench>.log (console output), common/ (cache_bench, kv_bench, serve_vs_nginx.log),
-# report.md (the DESIGN §6 table and every other figure), and *.png charts (gnuplot). Needs
+# report.md (the docs/design.md §6 table and every other figure), and *.png charts (gnuplot). Needs
 # python3; redis-server (the Redis GET baseline), wrk and nginx (bench/load/serve_vs_nginx.sh)
 # and gnuplot (charts) are optional: without them the row or the charts are skipped with a
 # message.

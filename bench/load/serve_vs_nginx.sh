@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `folio serve` on a hot listing page against nginx serving the very same bytes as a static
-# file (DESIGN §6: folio ≥ 0.8× nginx's requests/s), while a writer publishes through the API
+# file (docs/design.md §6: folio ≥ 0.8× nginx's requests/s), while a writer publishes through the API
 # at a fixed rate so invalidation runs concurrently.
 #
 #   bash bench/load/serve_vs_nginx.sh                      # writer on ANOTHER type (default)
@@ -249,7 +249,7 @@ echo "================ serve_vs_nginx (writer: $WRITER_DESC) ================"
 printf '%-34s %s\n' "page" "$HOT_PATH, $PAGE_BYTES bytes"
 printf '%-34s %s\n' "folio serve requests/s" "$FOLIO_RPS"
 printf '%-34s %s\n' "nginx static requests/s" "$NGINX_RPS"
-printf '%-34s %s\n' "ratio folio/nginx" "$RATIO ($VERDICT the DESIGN target >= 0.8)"
+printf '%-34s %s\n' "ratio folio/nginx" "$RATIO ($VERDICT the design target >= 0.8)"
 printf '%-34s %s\n' "folio non-2xx / socket errors" "$FOLIO_NON2XX / $FOLIO_SOCKERR (must be 0 / 0)"
 printf '%-34s %s\n' "nginx non-2xx / socket errors" "$NGINX_NON2XX / $NGINX_SOCKERR"
 printf '%-34s %s\n' "writer requests (PATCH+publish)" "$WRITES_TOTAL, not 200/201: $WRITES_BAD"
