@@ -426,6 +426,19 @@ class HttpServer::Impl {
     });
   }
 
+  // Handlers still queued when the io_contexts die are destroyed with them, and a Session they
+  // hold touches ctx_ in its destructor: so the contexts go first, while ctx_ is alive, and a
+  // session ending then no longer posts to a context that may already be gone.
+  ~Impl() {
+    {
+      std::lock_guard lock(ctx_.mu);
+      ctx_.on_last_session = nullptr;
+    }
+    grace_timer_.reset();
+    signals_.reset();
+    workers_.clear();
+  }
+
   HttpMetrics& metrics() { return metrics_; }
 
  private:
