@@ -317,7 +317,7 @@ class LmdbKvStore final : public KvStore {
   }
 
   ~LmdbKvStore() override {
-    if (damaged_.load(std::memory_order_acquire)) {
+    if (leak_env_.load(std::memory_order_acquire)) {
       read_pool_.Abandon();
       env_.Leak();
       return;
@@ -359,9 +359,10 @@ class LmdbKvStore final : public KvStore {
   Status ClearUncontained();
   Status MaintainUncontained();
 
-  // Runs one operation contained. After a contained fault the environment is lost for good:
-  // this and every later call answer Corruption without touching LMDB, the files are marked
-  // for the next Open to move aside, and the destructor leaks the env instead of closing it.
+  // Runs one operation contained. After a contained fault (or a corrupt page seen cleanly) the
+  // environment is lost for good: this and every later call answer Corruption without
+  // touching LMDB, and the files are marked for the next Open to move aside; after a fault
+  // the destructor also leaks the env instead of closing it.
   template <typename Fn>
   Status Contained(const char* op, Fn&& fn) const {
     if (damaged_.load(std::memory_order_acquire)) return DamagedStatus();
@@ -371,6 +372,9 @@ class LmdbKvStore final : public KvStore {
     return DamagedStatus();
   }
   void MarkDamaged(const char* op) const;
+  // From now on every call answers Corruption without touching LMDB, and the next Open moves
+  // the files aside; `leak`: a fault cut LMDB short, so the env is leaked, never closed.
+  void StopUsing(bool leak, const std::string& why) const;
   Status DamagedStatus() const;
 
   // Turns a failed LMDB call into a Status, counting the matching fault.
@@ -437,7 +441,8 @@ class LmdbKvStore final : public KvStore {
   std::atomic<uint64_t> writes_since_reader_check_{0};
   std::atomic<int64_t> last_reader_check_micros_{0};
   mutable std::array<std::atomic<uint64_t>, kFaultKindCount> faults_{};
-  mutable std::atomic<bool> damaged_{false};  // a contained fault lost the environment
+  mutable std::atomic<bool> damaged_{false};   // damage seen: the environment is not used again
+  mutable std::atomic<bool> leak_env_{false};  // a contained fault: never close it either
   mutable std::mutex last_fault_mu_;
   mutable std::string last_fault_;
 };
@@ -454,16 +459,21 @@ void LmdbKvStore::RecordFault(FaultKind kind, std::string reason) const {
 }
 
 void LmdbKvStore::MarkDamaged(const char* op) const {
-  damaged_.store(true, std::memory_order_release);
-  const std::string what = detail::LastContainedFault();
+  const std::string what = std::string(op) + " faulted: " + detail::LastContainedFault();
+  StopUsing(/*leak=*/true, what);
+  RecordFault(FaultKind::kEnvDamaged, what);
+}
+
+void LmdbKvStore::StopUsing(bool leak, const std::string& why) const {
+  if (leak) leak_env_.store(true, std::memory_order_release);
+  if (damaged_.exchange(true, std::memory_order_acq_rel)) return;
   // The marker outlives this process, so the next Open (here or in another process sharing
-  // the dir) moves these files aside rather than faulting on them again.
+  // the dir) moves these files aside rather than walking them again.
   const fs::path marker = fs::path(options_.dir) / kDamagedMarker;
   if (FILE* f = std::fopen(marker.c_str(), "w")) {
-    std::fprintf(f, "%s during %s\n", what.c_str(), op);
+    std::fprintf(f, "%s\n", why.c_str());
     std::fclose(f);
   }
-  RecordFault(FaultKind::kEnvDamaged, std::string(op) + " faulted: " + what);
 }
 
 Status LmdbKvStore::DamagedStatus() const {
@@ -475,6 +485,10 @@ Status LmdbKvStore::Failure(Rc rc, std::string_view op) const {
   Status status = rc.ToStatus(op);
   if (rc.corrupt()) {
     RecordFault(FaultKind::kCorruption, status.message());
+    // A damaged page seen cleanly is the first sign of damage that the next walk over it
+    // (the writer's above all: it copies pages by the sizes they claim) may not survive:
+    // stop using the environment now. Nothing was cut short, so it is closed normally.
+    StopUsing(/*leak=*/false, std::string(op) + ": " + status.message());
   } else if (rc.code() == MDB_MAP_RESIZED) {
     RecordFault(FaultKind::kMapResized, status.message());
   } else if (rc.code() == MDB_READERS_FULL) {

@@ -278,6 +278,10 @@ TEST_F(KvRecoveryTest, CorruptPageMetAtRunTimeIsACorruptionStatusAndAFault) {
   EXPECT_EQ(stats.fault(FaultKind::kCorruption), 1u);
   EXPECT_EQ(stats.misses, 0u);
   EXPECT_NE(stats.last_fault.find("corruption"), std::string::npos) << stats.last_fault;
+  // The first damaged page stops all use of the environment (the writer would copy pages by
+  // the sizes they claim), and marks it for the next Open to move aside.
+  EXPECT_TRUE(store.Put("c", "3").IsCorruption());
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("DAMAGED")));
 }
 
 // The same damage found by Open()'s probe of every tree: moved aside and recreated.
