@@ -26,5 +26,11 @@ function(folio_add_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)  # support/
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} folio::options GTest::gtest GTest::gmock
                                         GTest::gtest_main)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+  set(_folio_test_env "")
+  if(FOLIO_SANITIZE)
+    # kv/ leaks a damaged LMDB environment on purpose (tests/sanitizers/lsan.supp).
+    set(_folio_test_env ENVIRONMENT
+        "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/sanitizers/lsan.supp")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 ${_folio_test_env})
 endfunction()

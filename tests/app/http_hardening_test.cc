@@ -200,6 +200,11 @@ int OpenDescriptors() {
 }
 
 TEST_F(HttpHardeningTest, MaxConnectionsFollowTheDescriptorLimitAndExhaustionBacksOff) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // With no descriptor left, the sanitizers' own checks misfire (UBSan probes memory through a
+  // pipe it can no longer open): this case runs in the plain builds.
+  GTEST_SKIP() << "descriptor exhaustion under a sanitizer";
+#endif
   rlimit saved{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
   const rlim_t low = static_cast<rlim_t>(OpenDescriptors()) + kReservedFileDescriptors + 8;

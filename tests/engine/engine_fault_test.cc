@@ -75,6 +75,20 @@ class EngineFaultTest : public ::testing::Test {
     return pages;
   }
 
+  // Twelve published documents, their listings walked at three page sizes and written to L2,
+  // then walked again; returns how many pages of that second walk L2 answered.
+  static int FillL2WithPublishedPages(Engine& engine) {
+    for (int i = 0; i < 12; ++i)
+      CreatePublished(engine, i, 200);
+    for (int limit : {2, 5, 100})
+      CheckWalk(engine, Listing(limit));
+    engine.FlushFills();
+    int kv_pages = 0;
+    for (int limit : {2, 5, 100})
+      CheckWalk(engine, Listing(limit), &kv_pages);
+    return kv_pages;
+  }
+
   TempDir dir_;
 };
 
@@ -154,15 +168,7 @@ TEST_F(EngineFaultTest, L2FilesDeletedWhileRunning) {
 
 TEST_F(EngineFaultTest, L2DataCorruptedWhileRunning) {
   auto engine = Open(/*l1=*/0, 64 << 20);
-  for (int i = 0; i < 12; ++i)
-    CreatePublished(*engine, i, 200);
-  for (int limit : {2, 5, 100})
-    CheckWalk(*engine, Listing(limit));
-  engine->FlushFills();
-  int kv_pages = 0;
-  for (int limit : {2, 5, 100})
-    CheckWalk(*engine, Listing(limit), &kv_pages);
-  ASSERT_GT(kv_pages, 0);
+  ASSERT_GT(FillL2WithPublishedPages(*engine), 0);
 
   // Overwrite the stored page bytes (found by their content) in data.mdb, as a disk error or
   // a stray writer would; LMDB itself does not notice.
@@ -201,15 +207,7 @@ TEST_F(EngineFaultTest, L2DataCorruptedWhileRunning) {
 // the engine answers from SQLite, counts it, and reopens L2 afresh; no answer is wrong.
 TEST_F(EngineFaultTest, L2TruncatedWhileServingIsContained) {
   auto engine = Open(/*l1=*/0, 64 << 20);
-  for (int i = 0; i < 12; ++i)
-    CreatePublished(*engine, i, 200);
-  for (int limit : {2, 5, 100})
-    CheckWalk(*engine, Listing(limit));
-  engine->FlushFills();
-  int kv_pages = 0;
-  for (int limit : {2, 5, 100})
-    CheckWalk(*engine, Listing(limit), &kv_pages);
-  ASSERT_GT(kv_pages, 0);
+  ASSERT_GT(FillL2WithPublishedPages(*engine), 0);
 
   std::filesystem::resize_file(dir_.path() / "kv" / "data.mdb", 100);
   for (int round = 0; round < 3; ++round) {
@@ -221,7 +219,7 @@ TEST_F(EngineFaultTest, L2TruncatedWhileServingIsContained) {
   EngineStats stats = engine->Stats();
   EXPECT_GT(stats.l2_faults, 0u);
   // Served from L2 again once reopened on fresh files.
-  kv_pages = 0;
+  int kv_pages = 0;
   for (int round = 0; round < 20 && kv_pages == 0; ++round) {
     for (int limit : {2, 5, 100})
       CheckWalk(*engine, Listing(limit), &kv_pages);
