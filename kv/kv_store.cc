@@ -478,7 +478,7 @@ void LmdbKvStore::StopUsing(bool leak, const std::string& why) const {
 
 Status LmdbKvStore::DamagedStatus() const {
   return Status::Corruption("L2 environment in " + options_.dir +
-                            " is damaged (a contained fault); reopen it");
+                            " is damaged and no longer used; reopen it");
 }
 
 Status LmdbKvStore::Failure(Rc rc, std::string_view op) const {
