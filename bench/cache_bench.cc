@@ -249,7 +249,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
   void PrintRatios() const {
     std::printf(
-        "\nThroughput with 2 threads / 1 thread (docs/design.md §6 target for the L1 hit: >= 1.8x):\n");
+        "\nThroughput with 2 threads / 1 thread (docs/design.md §6 target for the L1 hit: >= "
+        "1.8x):\n");
     for (const auto& [name, by_threads] : items_per_second_) {
       auto one = by_threads.find(1), two = by_threads.find(2);
       if (one == by_threads.end() || two == by_threads.end() || one->second <= 0) continue;

@@ -644,8 +644,8 @@ void PrintSummary() {
   for (const auto& [what, t] : times)
     std::fprintf(stderr, "    %-56s %14s\n", what, FormatNanos(t).c_str());
 
-  std::fprintf(stderr, "\n  %-58s %12s  %10s  %s\n", "ratio (docs/design.md §6)", "measured", "target",
-               "verdict");
+  std::fprintf(stderr, "\n  %-58s %12s  %10s  %s\n", "ratio (docs/design.md §6)", "measured",
+               "target", "verdict");
   Row("L1 hit (Query, 1 thread) vs direct page", Ratio(direct, l1), "x", Want::kAtLeast, 200);
   Row("L1 hit (AsyncQuery + callback) vs direct page", Ratio(direct, cb), "x", Want::kAtLeast, 200);
   Row("L1 hit (AsyncQuery + use_future) vs direct page", Ratio(direct, fut), "x", Want::kInfo, 0);

@@ -1,8 +1,9 @@
 // The HTTP service end to end: an HttpServer on 127.0.0.1 (port 0) over an Engine on a temp
 // data dir, run on its own thread, spoken to over real sockets by a small Beast client (and raw
-// bytes for malformed requests). Every endpoint of docs/design.md §5 and its status codes, the cache
-// headers across a write, tokens and principals, listing walks, connection handling (keep-alive,
-// pipelining, malformed input, limits, idle timeout, max connections) and graceful shutdown.
+// bytes for malformed requests). Every endpoint of docs/design.md §5 and its status codes, the
+// cache headers across a write, tokens and principals, listing walks, connection handling
+// (keep-alive, pipelining, malformed input, limits, idle timeout, max connections) and graceful
+// shutdown.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>

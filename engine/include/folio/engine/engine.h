@@ -5,8 +5,8 @@
 // Reads. Query() looks in L1, then L2 (filling L1 on a hit), then SQLite (filling both).
 // Concurrent misses on the same page run one SQLite query; the others wait for it.
 //
-// Consistency (docs/design.md §4). Every cache key carries the generation of the (tenant, type, axis)
-// the page lists. SQLite triggers bump a generation in the same transaction as any change to
+// Consistency (docs/design.md §4). Every cache key carries the generation of the (tenant, type,
+// axis) the page lists. SQLite triggers bump a generation in the same transaction as any change to
 // what that type's listings of that axis read (a draft save moves the draft axis only), so:
 //  - read-your-writes: a write through any folio process bumps the shared epoch in
 //    <data_dir>/folio.epoch after it commits; a query that starts afterwards, in any process,
