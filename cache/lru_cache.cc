@@ -105,6 +105,10 @@ void LruCache::Insert(std::string_view key, uint64_t hash, Value value, int64_t 
   ShardFor(hash).Insert(key, hash, std::move(value), ttl_micros);
 }
 
+bool LruCache::Contains(std::string_view key, uint64_t hash) const {
+  return ShardFor(hash).Contains(key, hash);
+}
+
 bool LruCache::Erase(std::string_view key) {
   return Erase(key, HashKey(key));
 }

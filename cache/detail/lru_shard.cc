@@ -236,6 +236,11 @@ void LruShard::Touch(std::string_view key, uint64_t hash) {
   }
 }
 
+bool LruShard::Contains(std::string_view key, uint64_t hash) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return table_.Lookup(key, hash) != nullptr;
+}
+
 bool LruShard::Erase(std::string_view key, uint64_t hash) {
   LruEntry* garbage = nullptr;
   {

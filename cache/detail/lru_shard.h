@@ -98,6 +98,8 @@ class alignas(kShardAlignment) LruShard {
   void Insert(std::string_view key, uint64_t hash, Value value, int64_t ttl_micros);
   // Makes `key` the most recently used entry if present; counts nothing.
   void Touch(std::string_view key, uint64_t hash);
+  // Whether `key` has an entry; counts nothing, moves nothing.
+  bool Contains(std::string_view key, uint64_t hash);
   bool Erase(std::string_view key, uint64_t hash);
   void Clear();
   // Adds this shard's counters to *stats.

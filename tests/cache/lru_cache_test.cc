@@ -150,6 +150,24 @@ TEST(LruCacheTest, ReplaceExisting) {
   EXPECT_EQ(stats.evictions, 0u);  // a replacement is not an eviction
 }
 
+TEST(LruCacheTest, ContainsCountsNothingAndLeavesTheLruOrder) {
+  // Room for two entries: a probe of the older one must not save it from eviction.
+  auto cache = NewCache(ChargeOf("a", 5) + ChargeOf("b", 4) + 8);
+  const uint64_t ha = LruCache::HashKey("a");
+  EXPECT_FALSE(cache->Contains("a", ha));
+  cache->Insert("a", MakeValue("alpha"));
+  cache->Insert("b", MakeValue("beta"));
+  EXPECT_TRUE(cache->Contains("a", ha));
+  LruStats stats = cache->GetStats();
+  EXPECT_EQ(stats.hits, 0u);
+  EXPECT_EQ(stats.misses, 0u);
+  cache->Insert("c", MakeValue("gamma"));  // evicts the least recently used: still "a"
+  EXPECT_FALSE(cache->Contains("a", ha));
+  EXPECT_TRUE(cache->Contains("c", LruCache::HashKey("c")));
+  EXPECT_TRUE(cache->Erase("c"));
+  EXPECT_FALSE(cache->Contains("c", LruCache::HashKey("c")));
+}
+
 TEST(LruCacheTest, Erase) {
   auto cache = NewCache(1 << 20);
   EXPECT_FALSE(cache->Erase("a"));

@@ -132,6 +132,11 @@ class LruCache {
   // REQUIRES: hash == HashKey(key)
   void Insert(std::string_view key, uint64_t hash, Value value, int64_t ttl_micros = 0);
 
+  // Whether the cache holds an entry for `key` (expired or not). Counts nothing and leaves the
+  // LRU order as it is: for bookkeeping by the cache's owner, not for serving.
+  // REQUIRES: hash == HashKey(key)
+  bool Contains(std::string_view key, uint64_t hash) const;
+
   // Removes the entry for `key`. Returns whether there was one (expired or not).
   bool Erase(std::string_view key);
   // REQUIRES: hash == HashKey(key)
