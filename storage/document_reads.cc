@@ -5,6 +5,7 @@
 
 #include "detail/json_text.h"
 #include "detail/listing.h"
+#include "detail/row_match.h"
 #include "detail/store_impl.h"
 
 namespace folio::storage {
@@ -62,18 +63,34 @@ Status BindAll(detail::Statement& stmt, const std::vector<detail::SqlValue>& bin
   return Status::Ok();
 }
 
+// A listing ready to run: its SQL, the cursor's position, and the compiled query the SQL was
+// built from (which the page's dependency is built from too).
+struct ListingPlan {
+  detail::ListingSql sql;
+  std::optional<SortPosition> after;
+  detail::CompiledQuery compiled;
+};
+
 // Resolves the type, verifies the cursor, and builds the listing's SQL.
-Result<detail::ListingSql> PlanListing(DocumentStore::Impl& impl, const Query& query,
-                                       const std::string& query_key) {
+Result<ListingPlan> PlanListing(DocumentStore::Impl& impl, const Query& query,
+                                const std::string& query_key) {
   auto type = impl.FindType(query.type);
   if (!type.ok()) return type.status();
-  std::optional<detail::KeysetPosition> after;
+  ListingPlan plan;
   if (!query.cursor.empty()) {
     auto pos = detail::DecodeCursor(impl.cursor_secret, query_key, query.cursor);
     if (!pos.ok()) return pos.status();
-    after = std::move(*pos);
+    plan.after = std::move(*pos);
   }
-  return detail::BuildListingSql(query, **type, after, impl.options.clock->NowSeconds());
+  FOLIO_RETURN_IF_ERROR(detail::CheckLimit(query));
+  auto compiled = detail::CompileQuery(query, **type);
+  if (!compiled.ok()) return compiled.status();
+  auto sql = detail::BuildListingSql(query, **type, *compiled, plan.after,
+                                     impl.options.clock->NowSeconds());
+  if (!sql.ok()) return sql.status();
+  plan.sql = std::move(*sql);
+  plan.compiled = std::move(*compiled);
+  return plan;
 }
 
 }  // namespace
@@ -152,23 +169,32 @@ Result<Page> DocumentStore::List(const Query& query) {
 
 Result<Page> DocumentStore::ListInto(const Query& query, std::string* out) {
   FOLIO_RETURN_IF_ERROR(detail::CheckQueryText(query));
-  const std::string query_key = query.CanonicalKey();
-  auto sql = PlanListing(*impl_, query, query_key);
-  if (!sql.ok()) return sql.status();
+  std::string query_key = query.CanonicalKey();
+  auto plan = PlanListing(*impl_, query, query_key);
+  if (!plan.ok()) return plan.status();
 
   Impl::ReadLease reader = impl_->AcquireReader();
-  auto stmt = reader->Prepare(sql->sql);
+  // The rows and the change log's head from one snapshot: every change the page does not
+  // show is after read_at, so a reader of the log from read_at sees it.
+  auto txn = detail::ReadTransaction::Begin(*reader);
+  if (!txn.ok()) return txn.status();
+  auto head = ReadChangeLogHead(*reader);
+  if (!head.ok()) return head.status();
+  auto stmt = reader->Prepare(plan->sql.sql);
   if (!stmt.ok()) return stmt.status();
-  FOLIO_RETURN_IF_ERROR(BindAll(*stmt, sql->binds));
+  FOLIO_RETURN_IF_ERROR(BindAll(*stmt, plan->sql.binds));
 
   Page page;
+  std::vector<std::string> roots;
+  roots.reserve(static_cast<size_t>(query.limit) + 1);
   out->push_back('[');
   detail::KeysetPosition last;
   for (;;) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    if (page.count == query.limit) {  // the extra row: another page follows
+    roots.emplace_back(stmt->ColumnText(1));  // the look-ahead row's root counts too
+    if (page.count == query.limit) {          // the extra row: another page follows
       page.next_cursor = detail::EncodeCursor(impl_->cursor_secret, query_key, last);
       break;
     }
@@ -179,11 +205,19 @@ Result<Page> DocumentStore::ListInto(const Query& query, std::string* out) {
     last.sort_value = detail::ReadSqlValue(*stmt, kSortValueColumn);
   }
   out->push_back(']');
+
+  // The page holds every matching row after the cursor, up to its last row when another page
+  // follows, to the end otherwise.
+  std::optional<SortPosition> through;
+  if (page.next_cursor) through = std::move(last);
+  page.dependency = std::make_shared<const PageDependency>(
+      detail::MakeListingPredicate(query, std::move(query_key), plan->compiled),
+      std::move(plan->after), std::move(through), std::move(roots), *head);
   return page;
 }
 
 Result<Document> DocumentStore::Get(const std::string& tenant, const std::string& root_id,
-                                    Axis axis, const Principal& principal) {
+                                    Axis axis, const Principal& principal, LogPosition* read_at) {
   FOLIO_RETURN_IF_ERROR(detail::CheckPrincipalText(principal));
   std::string sql = std::string("SELECT ") + kDocumentColumns +
                     " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
@@ -195,6 +229,18 @@ Result<Document> DocumentStore::Get(const std::string& tenant, const std::string
   sql += " AND " + ReadPermissionClause(4, 5, 6);
 
   Impl::ReadLease reader = impl_->AcquireReader();
+  // Only a caller that asks for the log's head pays for the transaction that pairs it with
+  // the row.
+  std::optional<detail::ReadTransaction> txn;
+  LogPosition head;
+  if (read_at != nullptr) {
+    auto begun = detail::ReadTransaction::Begin(*reader);
+    if (!begun.ok()) return begun.status();
+    txn.emplace(std::move(*begun));
+    auto position = ReadChangeLogHead(*reader);
+    if (!position.ok()) return position.status();
+    head = *position;
+  }
   auto stmt = reader->Prepare(sql);
   if (!stmt.ok()) return stmt.status();
   stmt->BindText(1, tenant);
@@ -207,6 +253,7 @@ Result<Document> DocumentStore::Get(const std::string& tenant, const std::string
     return Status::NotFound(std::string(axis == Axis::kPublished ? "published" : "draft") +
                             " document '" + root_id + "' not found in tenant '" + tenant + "'");
   }
+  if (read_at != nullptr) *read_at = head;
   return ReadDocumentRow(*stmt, 0);
 }
 
@@ -248,12 +295,12 @@ uint64_t DocumentStore::StatementReprepares() {
 
 Result<std::vector<std::string>> DocumentStore::ExplainList(const Query& query) {
   FOLIO_RETURN_IF_ERROR(detail::CheckQueryText(query));
-  auto sql = PlanListing(*impl_, query, query.CanonicalKey());
-  if (!sql.ok()) return sql.status();
+  auto plan = PlanListing(*impl_, query, query.CanonicalKey());
+  if (!plan.ok()) return plan.status();
   Impl::ReadLease reader = impl_->AcquireReader();
-  auto stmt = reader->Prepare("EXPLAIN QUERY PLAN " + sql->sql);
+  auto stmt = reader->Prepare("EXPLAIN QUERY PLAN " + plan->sql.sql);
   if (!stmt.ok()) return stmt.status();
-  FOLIO_RETURN_IF_ERROR(BindAll(*stmt, sql->binds));
+  FOLIO_RETURN_IF_ERROR(BindAll(*stmt, plan->sql.binds));
   std::vector<std::string> lines;
   for (;;) {
     auto row = stmt->Step();
@@ -262,6 +309,16 @@ Result<std::vector<std::string>> DocumentStore::ExplainList(const Query& query) 
     lines.emplace_back(stmt->ColumnText(3));
   }
   return lines;
+}
+
+Result<std::shared_ptr<const ListingPredicate>> DocumentStore::CompilePredicate(
+    const Query& query) {
+  FOLIO_RETURN_IF_ERROR(detail::CheckQueryText(query));
+  auto type = impl_->FindType(query.type);
+  if (!type.ok()) return type.status();
+  auto compiled = detail::CompileQuery(query, **type);
+  if (!compiled.ok()) return compiled.status();
+  return detail::MakeListingPredicate(query, query.CanonicalKey(), *compiled);
 }
 
 }  // namespace folio::storage

@@ -1,4 +1,5 @@
-// What the cache tiers above ask of the store: generations, change detection, identity.
+// What the cache tiers above ask of the store: generations, change detection, identity. (The
+// change log is in change_log.cc.)
 #include "detail/store_impl.h"
 
 namespace folio::storage {
@@ -29,6 +30,28 @@ Result<int64_t> DocumentStore::DataVersion() {
   if (!row.ok()) return row.status();
   if (!*row) return Status::Internal("PRAGMA data_version returned no row");
   return stmt->ColumnInt(0);
+}
+
+Status BumpGenerations(detail::Connection& conn, const std::string* type) {
+  // Every (tenant, type) with a document or a row, once each (UNION), so each moves by one;
+  // 0006's triggers redraw the salts of what moved. A full scan of documents: this runs on a
+  // registration that changes a type, or an import, never on a write.
+  auto stmt = conn.Prepare(
+      "INSERT INTO folio_generations(tenant_id, type_id, generation, published_generation, "
+      "draft_generation) "
+      "SELECT tenant_id, type_id, 1, 1, 1 FROM ("
+      "SELECT tenant_id, type_id FROM documents WHERE ?1 IS NULL OR type_id = ?1 "
+      "UNION SELECT tenant_id, type_id FROM folio_generations WHERE ?1 IS NULL OR type_id = ?1) "
+      "WHERE true "
+      "ON CONFLICT(tenant_id, type_id) DO UPDATE SET generation = generation + 1, "
+      "published_generation = published_generation + 1, "
+      "draft_generation = draft_generation + 1");
+  if (!stmt.ok()) return stmt.status();
+  if (type != nullptr)
+    stmt->BindText(1, *type);
+  else
+    stmt->BindNull(1);
+  return stmt->Run();
 }
 
 const std::string& DocumentStore::instance_id() const {

@@ -168,12 +168,66 @@ Status CheckQueryText(const Query& query) {
   return CheckPrincipalText(query.principal);
 }
 
-Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
-                                   const std::optional<KeysetPosition>& after, int64_t now) {
+Status CheckLimit(const Query& query) {
   if (query.limit < 1 || query.limit > kMaxLimit) {
     return Status::InvalidArgument("limit " + std::to_string(query.limit) + " is out of range 1.." +
                                    std::to_string(kMaxLimit));
   }
+  return Status::Ok();
+}
+
+Result<CompiledQuery> CompileQuery(const Query& query, const TypeInfo& type) {
+  CompiledQuery out;
+  out.filters.reserve(query.filters.size());
+  for (const FieldFilter& f : query.filters) {
+    auto col = type.columns.find(f.field);
+    if (col == type.columns.end()) {
+      return Status::InvalidArgument("unknown filter field '" + f.field + "' for type '" +
+                                     query.type + "': filter on a registered field");
+    }
+    FieldKind kind = type.definition.fields.at(f.field);
+    size_t want_min = 1, want_max = f.op == FilterOp::kIn ? 100 : 1;
+    if (f.values.size() < want_min || f.values.size() > want_max) {
+      return Status::InvalidArgument("filter on '" + f.field + "' with '" + FilterOpName(f.op) +
+                                     "' takes " +
+                                     (f.op == FilterOp::kIn ? "1 to 100 values" : "one value") +
+                                     ", got " + std::to_string(f.values.size()));
+    }
+    CompiledFilter compiled{f.field, col->second, f.op, {}};
+    compiled.values.reserve(f.values.size());
+    for (const FilterValue& value : f.values) {
+      auto v = CoerceFilterValue(f, kind, value);
+      if (!v.ok()) return v.status();
+      compiled.values.push_back(std::move(*v));
+    }
+    out.filters.push_back(std::move(compiled));
+  }
+
+  for (const FacetFilter& f : query.facets) {
+    if (!type.HasFacet(f.field)) {
+      return Status::InvalidArgument("unknown facet '" + f.field + "' for type '" + query.type +
+                                     "': filter on a registered facet");
+    }
+  }
+
+  if (query.sort == "updated_at" || query.sort == "created_at") {
+    out.sort_column = query.sort;
+  } else {
+    auto col = type.columns.find(query.sort);
+    if (col == type.columns.end()) {
+      return Status::InvalidArgument("unknown sort field '" + query.sort + "' for type '" +
+                                     query.type +
+                                     "': sort by updated_at, created_at or a registered field");
+    }
+    out.sort_field = query.sort;
+    out.sort_column = col->second;
+  }
+  return out;
+}
+
+Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
+                                   const CompiledQuery& compiled,
+                                   const std::optional<KeysetPosition>& after, int64_t now) {
   Binder b;
   std::string where;
   where += "d.tenant_id = " + b.Add(query.tenant);
@@ -191,36 +245,17 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
     where += " AND d.is_current_draft = 1 AND d.deleted_at IS NULL";
   }
 
-  for (const FieldFilter& f : query.filters) {
-    auto col = type.columns.find(f.field);
-    if (col == type.columns.end()) {
-      return Status::InvalidArgument("unknown filter field '" + f.field + "' for type '" +
-                                     query.type + "': filter on a registered field");
-    }
-    FieldKind kind = type.definition.fields.at(f.field);
-    size_t want_min = 1, want_max = f.op == FilterOp::kIn ? 100 : 1;
-    if (f.values.size() < want_min || f.values.size() > want_max) {
-      return Status::InvalidArgument("filter on '" + f.field + "' with '" + FilterOpName(f.op) +
-                                     "' takes " +
-                                     (f.op == FilterOp::kIn ? "1 to 100 values" : "one value") +
-                                     ", got " + std::to_string(f.values.size()));
-    }
-    where += " AND d.\"" + col->second + "\"" + Comparison(f.op);
+  for (const CompiledFilter& f : compiled.filters) {
+    where += " AND d.\"" + f.column + "\"" + Comparison(f.op);
     if (f.op == FilterOp::kIn) where += "(";
     for (size_t i = 0; i < f.values.size(); ++i) {
-      auto v = CoerceFilterValue(f, kind, f.values[i]);
-      if (!v.ok()) return v.status();
       if (i > 0) where += ", ";
-      where += b.Add(std::move(*v));
+      where += b.Add(f.values[i]);
     }
     if (f.op == FilterOp::kIn) where += ")";
   }
 
   for (const FacetFilter& f : query.facets) {
-    if (!type.HasFacet(f.field)) {
-      return Status::InvalidArgument("unknown facet '" + f.field + "' for type '" + query.type +
-                                     "': filter on a registered facet");
-    }
     where +=
         " AND EXISTS (SELECT 1 FROM document_facets f WHERE f.document_id = d.id"
         " AND f.field_name = " +
@@ -237,20 +272,9 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   where += " AND " + ReadPermissionClause(user_param, roles_param, groups_param);
 
-  std::string sort_col;
-  bool nullable = false;
-  if (query.sort == "updated_at" || query.sort == "created_at") {
-    sort_col = "d." + query.sort;
-  } else {
-    auto col = type.columns.find(query.sort);
-    if (col == type.columns.end()) {
-      return Status::InvalidArgument("unknown sort field '" + query.sort + "' for type '" +
-                                     query.type +
-                                     "': sort by updated_at, created_at or a registered field");
-    }
-    sort_col = "d.\"" + col->second + "\"";
-    nullable = true;
-  }
+  const bool nullable = !compiled.sort_field.empty();
+  const std::string sort_col =
+      nullable ? "d.\"" + compiled.sort_column + "\"" : "d." + compiled.sort_column;
   const bool desc = query.order == SortOrder::kDesc;
   const char* dir = desc ? " DESC" : " ASC";
 

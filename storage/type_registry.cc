@@ -282,6 +282,7 @@ Result<TypeDefinition> DocumentStore::RegisterType(const TypeDefinition& request
   // Merge with what is registered: new fields and facets are added, nothing is removed.
   TypeDefinition merged = requested_info->definition;
   bool exists = false;
+  std::string registered_fields;  // queryable_fields as stored, when the type exists
   {
     auto stmt = conn.Prepare(
         "SELECT coalesce(display_name, ''), coalesce(queryable_fields, '[]') FROM document_types "
@@ -292,6 +293,7 @@ Result<TypeDefinition> DocumentStore::RegisterType(const TypeDefinition& request
     if (!row.ok()) return row.status();
     if (*row) {
       exists = true;
+      registered_fields = stmt->ColumnText(1);
       auto current = ParseTypeRow(requested.id, stmt->ColumnText(0), stmt->ColumnText(1));
       if (!current.ok()) return current.status();
       for (const auto& [name, kind] : current->fields) {
@@ -326,7 +328,8 @@ Result<TypeDefinition> DocumentStore::RegisterType(const TypeDefinition& request
   if (!upsert.ok()) return upsert.status();
   upsert->BindText(1, merged.id);
   upsert->BindText(2, info->definition.display_name);
-  upsert->BindText(3, QueryableFieldsJson(*info).dump());
+  const std::string queryable_fields = QueryableFieldsJson(*info).dump();
+  upsert->BindText(3, queryable_fields);
   upsert->BindInt(4, now);
   Status s = upsert->Run();
   if (!s.ok()) {
@@ -336,6 +339,12 @@ Result<TypeDefinition> DocumentStore::RegisterType(const TypeDefinition& request
     return s;
   }
   FOLIO_RETURN_IF_ERROR(Impl::EnsureTypeColumns(conn, *info));
+  // A type that gained fields or facets is a coarse event for the caches above (what its
+  // queries may ask changed): its generations move, in this transaction. A registration that
+  // changes nothing moves nothing.
+  if (!exists || registered_fields != queryable_fields) {
+    FOLIO_RETURN_IF_ERROR(BumpGenerations(conn, &merged.id));
+  }
   FOLIO_RETURN_IF_ERROR(txn->Commit());
 
   TypeDefinition result = info->definition;

@@ -155,4 +155,20 @@ Status Transaction::Commit() {
   return s;
 }
 
+Result<ReadTransaction> ReadTransaction::Begin(Connection& conn) {
+  auto begin = conn.Prepare("BEGIN");
+  if (!begin.ok()) return begin.status();
+  FOLIO_RETURN_IF_ERROR(begin->Run());
+  return ReadTransaction(&conn);
+}
+
+ReadTransaction::~ReadTransaction() {
+  if (conn_ == nullptr) return;
+  // A read transaction has nothing to keep: if COMMIT fails, ROLLBACK ends it just as well,
+  // and the connection goes back to the pool outside any transaction either way.
+  auto commit = conn_->Prepare("COMMIT");
+  if (commit.ok() && commit->Run().ok()) return;
+  if (sqlite3_get_autocommit(conn_->handle()) == 0) (void)conn_->Exec("ROLLBACK");
+}
+
 }  // namespace folio::storage::detail

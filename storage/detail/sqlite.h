@@ -2,8 +2,9 @@
 //
 // Connection owns a sqlite3* and its cache of prepared statements; Statement borrows a cached
 // sqlite3_stmt* and resets it (clearing bindings) when it goes out of scope; Transaction rolls
-// back in its destructor unless committed. Nothing here is thread-safe: a Connection is used by
-// one thread at a time (the pool in document_store.cc hands them out).
+// back in its destructor unless committed; ReadTransaction holds one snapshot for the reads
+// made while it lives. Nothing here is thread-safe: a Connection is used by one thread at a
+// time (the pool in document_store.cc hands them out).
 #pragma once
 
 #include <sqlite3.h>
@@ -138,6 +139,22 @@ class Transaction {
 
  private:
   explicit Transaction(Connection* conn) : conn_(conn) {}
+  Connection* conn_;
+};
+
+// A deferred BEGIN … COMMIT around reads, so they all see one snapshot (in WAL mode the
+// snapshot is taken by the first read after BEGIN and kept until the end). BEGIN and COMMIT
+// run as cached prepared statements: the pair costs a few microseconds. Ends in the
+// destructor; declare it before the Statements it covers, so they are reset first.
+class ReadTransaction {
+ public:
+  static Result<ReadTransaction> Begin(Connection& conn);
+  ~ReadTransaction();
+  ReadTransaction(ReadTransaction&& other) noexcept : conn_(other.conn_) { other.conn_ = nullptr; }
+  ReadTransaction& operator=(ReadTransaction&&) = delete;
+
+ private:
+  explicit ReadTransaction(Connection* conn) : conn_(conn) {}
   Connection* conn_;
 };
 

@@ -91,4 +91,13 @@ std::string ReadPermissionClause(int user_param, int roles_param, int groups_par
 void BindPrincipal(detail::Statement& stmt, const Principal& p, int user_param, int roles_param,
                    int groups_param);
 
+// The newest row of the change log, read on `conn` (inside the caller's read transaction
+// when the position must agree with other reads).
+Result<LogPosition> ReadChangeLogHead(detail::Connection& conn);
+
+// Moves both generations (redrawing their salts, migration 0006) of every (tenant, type) of
+// `type` — or of every type when `type` is null — that has a generations row or a document.
+// REQUIRES: called on the write connection inside a write transaction.
+Status BumpGenerations(detail::Connection& conn, const std::string* type);
+
 }  // namespace folio::storage

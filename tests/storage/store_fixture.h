@@ -248,6 +248,28 @@ class StoreTest : public ::testing::Test {
     return *raw_;
   }
 
+  // Copies the database, as it stands, to `path` (SQLite's online backup: the copy holds what
+  // the WAL holds too).
+  void BackupTo(const std::string& path) {
+    sqlite3* dest = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &dest), SQLITE_OK);
+    sqlite3_backup* backup = sqlite3_backup_init(dest, "main", raw().handle(), "main");
+    ASSERT_NE(backup, nullptr) << sqlite3_errmsg(dest);
+    EXPECT_EQ(sqlite3_backup_step(backup, -1), SQLITE_DONE);
+    EXPECT_EQ(sqlite3_backup_finish(backup), SQLITE_OK);
+    sqlite3_close(dest);
+  }
+  // Puts a copy BackupTo made back in place of the database, as an operator restoring a
+  // backup would (the store closed, its WAL gone with the rest), and reopens the store.
+  void RestoreFrom(const std::string& path) {
+    store_.reset();
+    raw_.reset();
+    for (const char* suffix : {"-wal", "-shm"})
+      std::filesystem::remove(db_path() + suffix);
+    std::filesystem::copy_file(path, db_path(), std::filesystem::copy_options::overwrite_existing);
+    ASSERT_NO_FATAL_FAILURE(OpenStore());
+  }
+
   // Creates a post draft and returns its root id.
   std::string Create(const json& data, const std::string& tenant = "default",
                      DocumentFields fields = {}) {
@@ -295,9 +317,16 @@ class StoreTest : public ::testing::Test {
         all.push_back(std::move(row));
       all.push_back({"--"});
     }
-    // The cache-invalidation generations, where the schema has them: a refused write bumps none.
+    // The cache-invalidation generations and the change log, where the schema has them: a
+    // refused write bumps none and logs nothing.
     if (raw().Int("SELECT count(*) FROM sqlite_master WHERE name = 'folio_generations'") != 0) {
       for (auto& row : raw().Rows("SELECT * FROM folio_generations ORDER BY 1, 2")) {
+        all.push_back(std::move(row));
+      }
+    }
+    all.push_back({"--"});
+    if (raw().Int("SELECT count(*) FROM sqlite_master WHERE name = 'folio_changes'") != 0) {
+      for (auto& row : raw().Rows("SELECT * FROM folio_changes ORDER BY seq")) {
         all.push_back(std::move(row));
       }
     }

@@ -20,10 +20,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "folio/base/clock.h"
 #include "folio/base/status.h"
+#include "folio/storage/changes.h"
 #include "folio/storage/types.h"
 
 namespace folio::storage {
@@ -76,6 +78,8 @@ class DocumentStore {
 
   // ---- Reads ----
   // One page of a listing. Errors name what was wrong (unknown field, bad limit, bad cursor).
+  // The page's rows and its `dependency` (its predicate, its range, the roots of its rows and
+  // of the look-ahead row, and the change log's head) are read in one read transaction.
   Result<Page> List(const Query& query);
   // As List, but appends the page's JSON array to *documents_json (leaving the returned
   // Page's documents_json empty), so a caller can build a page in a buffer of its own
@@ -83,9 +87,10 @@ class DocumentStore {
   Result<Page> ListInto(const Query& query, std::string* documents_json);
   // The published row or the current draft of a document (NotFound when absent, deleted,
   // outside its schedule window for kPublished, of another tenant, or unreadable by
-  // `principal`).
+  // `principal`). On success, *read_at (when given) is the change log's head in the snapshot
+  // the row was read from.
   Result<Document> Get(const std::string& tenant, const std::string& root_id, Axis axis,
-                       const Principal& principal = {});
+                       const Principal& principal = {}, LogPosition* read_at = nullptr);
   // The earliest schedule boundary (scheduled_at or expires_at) of a published row of
   // (tenant, type) strictly after `after_seconds`; nullopt when there is none.
   Result<std::optional<int64_t>> NextScheduleBoundary(const std::string& tenant,
@@ -99,10 +104,31 @@ class DocumentStore {
   uint64_t StatementReprepares();
 
   // ---- Cache support (for the tiers above) ----
-  // The invalidation generation of every (tenant, type) that ever had a row written, read in
-  // one transaction. Triggers bump a generation in the same transaction as any change to what
-  // that type's listings read, whoever writes.
+  // The invalidation generations of every (tenant, type) that has a row in folio_generations,
+  // read in one transaction. They move only on coarse events (see TypeGeneration); per-root
+  // changes are in the change log.
   Result<std::vector<TypeGeneration>> ListGenerations();
+
+  // The change log (changes.h). Rows with seq > after.seq, in seq order, at most `limit` of
+  // them, and the log's head, all from one snapshot. `continuous` is false when `after` is no
+  // longer a row of the log (pruned, or the database went back in time: no row has its seq
+  // and salt); `changes` is then empty, and the caller drops what it derived from the log and
+  // starts over. The default LogPosition{} is the start of the log: reading from it is always
+  // continuous and returns the oldest retained rows. The genesis row (axes 0) is never among
+  // `changes`.
+  Result<ChangeBatch> ReadChanges(LogPosition after, size_t limit);
+  // The newest row of the change log.
+  Result<LogPosition> ChangeLogHead();
+  // For each (tenant, root_id): the root's published and current-draft rows as a listing sees
+  // them (RowImage: `fields` holds every registered field of the row's type as its q_* column
+  // reads, `facets` the row's facet rows) and its `read` rules, all from one snapshot. A root
+  // without a row on an axis gets `present == false` there. In the order asked.
+  Result<std::vector<RootImage>> LoadRoots(
+      const std::vector<std::pair<std::string, std::string>>& tenant_roots);
+  // The predicate of `query`'s listing (everything but cursor and limit): validated as List
+  // validates it (an unknown type is NotFound; an unknown field, facet or sort, or a value the
+  // field's kind refuses, InvalidArgument), its values coerced as the listing's SQL binds them.
+  Result<std::shared_ptr<const ListingPredicate>> CompilePredicate(const Query& query);
   // A number that changes whenever any connection, in this process or another, has committed
   // to the database since the previous call (SQLite's data_version, on a connection of its own).
   Result<int64_t> DataVersion();

@@ -5,12 +5,15 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 namespace folio::storage {
+
+class PageDependency;  // changes.h
 
 // ---- Types ---------------------------------------------------------------------------------
 
@@ -128,6 +131,9 @@ struct Page {
   std::string documents_json;  // "[{…},{…}]": each document as Document::ToJson() writes it
   int count = 0;
   std::optional<std::string> next_cursor;  // absent on the last page
+  // What the page depends on, read in the same snapshot as its rows (changes.h): the cache
+  // tiers drop the page when a change-log entry's root Touches it. Immutable; shared.
+  std::shared_ptr<const PageDependency> dependency;
 };
 
 // ---- Writes --------------------------------------------------------------------------------
@@ -185,10 +191,12 @@ struct PermissionRule {
 
 // ---- Cache support -------------------------------------------------------------------------
 
-// The invalidation generations of (tenant, type): each moves, in the writing transaction, with
-// every change that can reach a listing of its axis (SQLite triggers, migration 0005). Each
-// axis's salt is redrawn at random with every move of its generation (migration 0006), so
-// (generation, salt) never repeats, even after the database went back in time.
+// The invalidation generations of (tenant, type). Since migration 0007 they move only on coarse
+// events: a type registration that changes the type (both axes of every (tenant, type) of it),
+// an import (every generation), the upgrade to 0007 itself. Per-document changes are in the
+// change log instead (changes.h). Each axis's salt is redrawn at random with every move of its
+// generation (migration 0006), so (generation, salt) never repeats, even after the database
+// went back in time. A (tenant, type) without a row has generation 0 and salt 0.
 struct TypeGeneration {
   std::string tenant;
   std::string type;
