@@ -10,13 +10,14 @@
 #include <unordered_map>
 
 #include "detail/counters.h"
-#include "detail/generation_table.h"
+#include "detail/freshness.h"
 #include "detail/inflight.h"
 #include "detail/l2_tier.h"
 #include "detail/page_codec.h"
 #include "detail/query_key.h"
 #include "detail/shared_epoch.h"
 #include "folio/cache/lru_cache.h"
+#include "folio/storage/changes.h"
 #include "folio/storage/document_store.h"
 
 namespace folio {
@@ -52,77 +53,6 @@ class Engine::Impl {
     l2.reset();  // flushes pending fills
   }
 
-  // Reloads generations from SQLite when another folio process wrote since we last looked.
-  // Hot path: two atomic loads of lines nobody writes in the steady state.
-  void SyncWithOtherWriters() {
-    uint64_t epoch = shared_epoch->Load();
-    if (epoch == seen_epoch.load(std::memory_order_acquire)) return;
-    std::lock_guard lock(reload_mu);
-    if (epoch == seen_epoch.load(std::memory_order_acquire)) return;
-    if (ReloadGenerationsLocked().ok()) seen_epoch.store(epoch, std::memory_order_release);
-  }
-
-  // REQUIRES: reload_mu held. `count` is false for the first load, which invalidates nothing.
-  Status ReloadGenerationsLocked(bool count = true) {
-    auto rows = store->ListGenerations();
-    if (!rows.ok()) return rows.status();
-    size_t changed = generations.Publish(*rows);
-    if (count) invalidations.Add(changed);
-    return Status::Ok();
-  }
-
-  Status ReloadGenerations(bool count = true) {
-    std::lock_guard lock(reload_mu);
-    return ReloadGenerationsLocked(count);
-  }
-
-  // After a write through this engine commits: tell every process, then make this one's
-  // readers see it before the write returns.
-  void AfterWrite() {
-    writes.Add();
-    shared_epoch->Bump();
-    uint64_t epoch = shared_epoch->Load();
-    std::lock_guard lock(reload_mu);
-    if (ReloadGenerationsLocked().ok()) {
-      // Only move forward: a concurrent reload may already have acted on a later epoch.
-      uint64_t seen = seen_epoch.load(std::memory_order_acquire);
-      if (epoch > seen) seen_epoch.store(epoch, std::memory_order_release);
-    } else {
-      seen_epoch.store(0, std::memory_order_release);  // force the next reader to retry
-    }
-  }
-
-  // The instant (micros; 0 = none) a published page of (tenant, type) read at `read_micros`
-  // stops being valid: its type's next schedule boundary strictly after the read. Computed
-  // from the time the read STARTED (not when the page is filled), so a boundary that passes
-  // while the reader reads or waits to fill still ends the page's life.
-  int64_t PageDeadlineMicros(const std::string& tenant, const std::string& type, bool published,
-                             uint64_t generation, int64_t read_micros) {
-    if (!published) return 0;
-    const int64_t read_seconds = read_micros / 1'000'000;
-    std::optional<int64_t> boundary;
-    {
-      thread_local std::string key;  // reused: no allocation per page once warm
-      key.assign(tenant);
-      key.push_back('\x1f');
-      key.append(type);
-      std::lock_guard lock(boundary_mu);
-      auto it = boundaries.find(key);
-      if (it == boundaries.end()) it = boundaries.emplace(key, BoundaryEntry{}).first;
-      auto& entry = it->second;
-      // An entry answers for a read at t when it was computed for a time <= t and its boundary
-      // (if any) is still ahead of t: then it is also the next boundary after t.
-      if (!entry.known || entry.generation != generation || read_seconds < entry.after ||
-          (entry.boundary && *entry.boundary <= read_seconds)) {
-        auto next = store->NextScheduleBoundary(tenant, type, read_seconds);
-        if (!next.ok()) return read_micros;  // unknown: the page is not cached
-        entry = BoundaryEntry{true, generation, read_seconds, *next};
-      }
-      boundary = entry.boundary;
-    }
-    return boundary ? *boundary * 1'000'000 : 0;
-  }
-
   // The TTL to cache a page with now: page_ttl_micros, cut at `deadline_micros` (0 = none).
   // Negative when the deadline has passed (the page must not be cached).
   int64_t TtlUntil(int64_t deadline_micros) const {
@@ -131,6 +61,121 @@ class Engine::Impl {
     const int64_t until = deadline_micros - options.clock->NowMicros();
     if (until <= 0) return -1;
     return ttl == 0 ? until : std::min(ttl, until);
+  }
+
+  // Step 2 of a read below L1: L2. A hit is served only when nothing applied since it was
+  // read touches it (Freshness::UntouchedSince, then CheckPage); it then fills L1.
+  std::optional<PageRef> LookupKv(const storage::Query& query, const Lookup& lookup) {
+    if (!l2) return std::nullopt;
+    const int64_t start = SteadyNanos();
+    Bytes bytes;
+    switch (l2->Get(lookup.key, &detail::IsWellFormedPage, &bytes)) {
+      case detail::L2Tier::Outcome::kHit:
+        break;
+      case detail::L2Tier::Outcome::kMiss:
+        kv_misses.Add();
+        return std::nullopt;
+      case detail::L2Tier::Outcome::kFault:
+        return std::nullopt;  // counted by the tier
+    }
+    bool fresh =
+        freshness->UntouchedSince(query.tenant, query.type, query.axis, detail::PageReadAt(*bytes));
+    const bool fill_l1 = l1->capacity() > 0;
+    detail::PageTrailer trailer;
+    std::shared_ptr<const storage::ListingPredicate> predicate;
+    detail::CacheKey predicate_key{};
+    if (!fresh || fill_l1) {
+      predicate_key = detail::PredicateKey(store->instance_id(), query);
+      predicate = freshness->Predicate(predicate_key, query);
+      if (predicate == nullptr || !detail::DecodeTrailer(*bytes, &trailer)) {
+        kv_stale.Add();
+        return std::nullopt;
+      }
+      if (!fresh) fresh = freshness->CheckPage(*predicate, trailer);
+    }
+    if (!fresh) {
+      kv_stale.Add();
+      return std::nullopt;
+    }
+    kv_hits.Add();
+    if (fill_l1) {
+      // The L2 entry is live, so no boundary passed since its read: the next one after now
+      // bounds it.
+      const int64_t ttl = TtlUntil(freshness->PageDeadlineMicros(
+          query.tenant, query.type, IsPublished(query), options.clock->NowMicros()));
+      if (ttl >= 0 && freshness->AdmitPage(
+                          {lookup.key, lookup.hash}, predicate_key, std::move(predicate), trailer,
+                          [&] { l1->Insert(KeyView(lookup.key), lookup.hash, bytes, ttl); })) {
+        memory_fills.Add();
+      }
+    }
+    kv_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
+    return PageRef(std::move(bytes), Tier::kKv);
+  }
+
+  // Step 3: the leader's SQLite read, and the fills it admits.
+  Result<PageRef> ReadDatabase(const storage::Query& query, const Lookup& lookup,
+                               const std::shared_ptr<detail::InflightReads::Flight>& flight,
+                               int64_t start) {
+    // A reader that missed L1 just before the previous leader filled it, and joined just
+    // after that leader finished, leads a new flight: L1 has the page now, so no second read.
+    if (cache::Value filled = l1->Lookup(KeyView(lookup.key), lookup.hash)) {
+      inflight.Finish(flight, filled);
+      coalesced.Add();
+      return PageRef(std::move(filled), Tier::kMemory);
+    }
+    // Taken before the read: the page reflects no schedule boundary after this instant.
+    const int64_t read_micros = options.clock->NowMicros();
+    if (options.hooks) options.hooks->BeforeDatabaseRead();
+    // The page is built in its final buffer, sized from the pages read so far.
+    auto buffer = std::make_shared<std::string>();
+    const size_t per_doc = bytes_per_document.load(std::memory_order_relaxed);
+    buffer->reserve(detail::kPageHeaderBytes + 1024 +
+                    per_doc * static_cast<size_t>(std::clamp(query.limit, 1, storage::kMaxLimit)) *
+                        9 / 8);
+    const size_t docs_at = detail::BeginPage(*buffer);
+    auto page = store->ListInto(query, buffer.get());
+    if (!page.ok()) {
+      inflight.Finish(flight, page.status());
+      return page.status();
+    }
+    database_reads.Add();
+    if (page->count > 0) {
+      const size_t measured = (buffer->size() - docs_at) / static_cast<size_t>(page->count);
+      bytes_per_document.store((per_doc * 7 + measured) / 8, std::memory_order_relaxed);
+    }
+    const detail::PageTrailer trailer = detail::TrailerFor(query.tenant, *page->dependency);
+    detail::FinishPage(*buffer, docs_at, *page, trailer);
+    Bytes bytes = std::move(buffer);
+    const int64_t deadline =
+        freshness->PageDeadlineMicros(query.tenant, query.type, IsPublished(query), read_micros);
+    if (options.hooks) options.hooks->BeforeFill();
+    // The TTL is measured from the fill, so it is computed at the fill (a reader may have been
+    // descheduled since its read); a page whose deadline passed is not cached at all.
+    const int64_t ttl = TtlUntil(deadline);
+    if (ttl >= 0) {
+      bool admitted = true;
+      if (l1->capacity() > 0) {
+        admitted = freshness->AdmitPage(
+            {lookup.key, lookup.hash}, detail::PredicateKey(store->instance_id(), query),
+            page->dependency->shared_predicate(), trailer,
+            [&] { l1->Insert(KeyView(lookup.key), lookup.hash, bytes, ttl); });
+        if (admitted) memory_fills.Add();
+      }
+      // A page a change already touched is kept out of L2 too (it would only be refused).
+      if (!admitted) {
+        stale_fills.Add();
+      } else if (l2) {
+        l2->EnqueueFill(lookup.key, bytes, ttl);
+      }
+    }
+    inflight.Finish(flight, bytes);
+    database_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
+    return PageRef(std::move(bytes), Tier::kDatabase);
+  }
+
+  static bool IsPublished(const storage::Query& query) {
+    return query.axis == storage::Axis::kPublished;
   }
 
   void PollLoop() {
@@ -145,9 +190,10 @@ class Engine::Impl {
       lock.unlock();
       auto version = store->DataVersion();
       if (version.ok() && *version != last_version) {
-        if (last_version != -1) external_changes.Add();
+        const bool first = last_version == -1;
         last_version = *version;
-        (void)ReloadGenerations();
+        (void)freshness->OnDataVersionChanged();
+        if (!first) external_changes.Add();  // counted once applied
       }
       if (l2 && --maintain_countdown <= 0) {
         l2->Maintain();
@@ -162,23 +208,12 @@ class Engine::Impl {
   std::unique_ptr<cache::LruCache> l1;
   std::unique_ptr<detail::L2Tier> l2;
   std::unique_ptr<detail::SharedEpoch> shared_epoch;
-  detail::GenerationTable generations;
+  std::unique_ptr<detail::Freshness> freshness;
   detail::InflightReads inflight;
   boost::asio::thread_pool pool;
 
-  std::mutex reload_mu;
-  std::atomic<uint64_t> seen_epoch{0};
   // A running average of a listed document's JSON size: how much room a new page gets.
   std::atomic<size_t> bytes_per_document{1024};
-
-  struct BoundaryEntry {
-    bool known = false;
-    uint64_t generation = 0;
-    int64_t after = 0;  // seconds: the time the boundary was looked up for
-    std::optional<int64_t> boundary;
-  };
-  std::mutex boundary_mu;
-  std::unordered_map<std::string, BoundaryEntry> boundaries;
 
   std::mutex poller_mu;
   std::condition_variable poller_cv;
@@ -186,8 +221,8 @@ class Engine::Impl {
   std::thread poller;
 
   detail::StripedCounter memory_hits, memory_misses, memory_fills;
-  detail::StripedCounter kv_hits, kv_misses;
-  detail::StripedCounter database_reads, coalesced, writes, invalidations, external_changes;
+  detail::StripedCounter kv_hits, kv_misses, kv_stale;
+  detail::StripedCounter database_reads, coalesced, writes, stale_fills, external_changes;
   detail::StripedHistogram memory_latency;
   detail::AtomicHistogram kv_latency, database_latency;
 };
@@ -248,8 +283,14 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Options& given) {
     impl->l2 = std::make_unique<detail::L2Tier>(config);
   }
 
-  impl->seen_epoch.store(impl->shared_epoch->Load());
-  FOLIO_RETURN_IF_ERROR(impl->ReloadGenerations(/*count=*/false));
+  detail::Freshness::Config freshness;
+  freshness.store = impl->store.get();
+  freshness.l1 = impl->l1.get();
+  freshness.epoch = impl->shared_epoch.get();
+  freshness.clock = options.clock;
+  auto opened = detail::Freshness::Open(freshness);
+  if (!opened.ok()) return opened.status();
+  impl->freshness = std::move(*opened);
   Impl* raw = impl.get();
   impl->poller = std::thread([raw] { raw->PollLoop(); });
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -266,12 +307,12 @@ storage::DocumentStore& Engine::store() {
 }
 
 Engine::Lookup Engine::PrepareLookup(const storage::Query& query) {
-  impl_->SyncWithOtherWriters();
-  uint64_t generation = impl_->generations.Get(query.tenant, query.type, query.axis);
+  impl_->freshness->Sync();
   Lookup lookup;
-  lookup.generation = generation;
-  lookup.key = detail::PageKey(impl_->store->instance_id(), query, generation);
+  lookup.generation = impl_->freshness->Generation(query.tenant, query.type, query.axis);
+  lookup.key = detail::PageKey(impl_->store->instance_id(), query, lookup.generation);
   lookup.hash = cache::LruCache::HashKey(KeyView(lookup.key));
+  lookup.applied_seq = impl_->freshness->applied_seq();
   return lookup;
 }
 
@@ -299,140 +340,133 @@ Result<PageRef> Engine::Query(const storage::Query& query) {
 Result<PageRef> Engine::QueryBelowMemory(const storage::Query& query, const Lookup& lookup) {
   Impl& impl = *impl_;
   const int64_t start = SteadyNanos();
-  const uint64_t generation = lookup.generation;
-  const bool published = query.axis == storage::Axis::kPublished;
-
-  if (impl.l2) {
-    Bytes bytes;
-    switch (impl.l2->Get(lookup.key, &detail::IsWellFormedPage, &bytes)) {
-      case detail::L2Tier::Outcome::kHit: {
-        impl.kv_hits.Add();
-        if (impl.l1->capacity() > 0) {
-          // The L2 entry is live, so no boundary passed since its read: the next one after
-          // now bounds it.
-          int64_t ttl = impl.TtlUntil(impl.PageDeadlineMicros(
-              query.tenant, query.type, published, generation, impl.options.clock->NowMicros()));
-          if (ttl >= 0) {
-            impl.l1->Insert(KeyView(lookup.key), lookup.hash, bytes, ttl);
-            impl.memory_fills.Add();
-          }
-        }
-        impl.kv_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
-        return PageRef(std::move(bytes), Tier::kKv);
-      }
-      case detail::L2Tier::Outcome::kMiss:
-        impl.kv_misses.Add();
-        break;
-      case detail::L2Tier::Outcome::kFault:
-        break;  // counted by the tier
-    }
-  }
-
-  auto [flight, leader] = impl.inflight.Join(lookup.key);
+  if (std::optional<PageRef> hit = impl.LookupKv(query, lookup)) return std::move(*hit);
+  auto [flight, leader] = impl.inflight.Join(lookup.key, lookup.applied_seq);
   if (!leader) {
     impl.coalesced.Add();
     auto shared = flight->Wait();
     if (!shared.ok()) return shared.status();
     return PageRef(std::move(*shared), Tier::kDatabase);
   }
-  // A reader that missed L1 just before the previous leader filled it, and joined just after
-  // that leader finished, leads a new flight: L1 has the page now, so no second read.
-  if (cache::Value filled = impl.l1->Lookup(KeyView(lookup.key), lookup.hash)) {
-    impl.inflight.Finish(lookup.key, flight, filled);
+  return impl.ReadDatabase(query, lookup, flight, start);
+}
+
+void Engine::QueryBelowMemoryAsync(const storage::Query& query, const Lookup& lookup,
+                                   std::function<void(Result<PageRef>)> done) {
+  Impl& impl = *impl_;
+  const int64_t start = SteadyNanos();
+  if (std::optional<PageRef> hit = impl.LookupKv(query, lookup)) {
+    done(std::move(*hit));
+    return;
+  }
+  auto [flight, leader] = impl.inflight.Join(lookup.key, lookup.applied_seq);
+  if (!leader) {
+    // Parked on the flight: this engine thread goes on to other work at once.
     impl.coalesced.Add();
-    return PageRef(std::move(filled), Tier::kMemory);
+    flight->Park([done = std::move(done)](const Result<Bytes>& shared) {
+      if (!shared.ok()) {
+        done(shared.status());
+      } else {
+        done(PageRef(*shared, Tier::kDatabase));
+      }
+    });
+    return;
   }
-  // Taken before the read: the page reflects no schedule boundary after this instant.
-  const int64_t read_micros = impl.options.clock->NowMicros();
-  if (impl.options.hooks) impl.options.hooks->BeforeDatabaseRead();
-  // The page is built in its final buffer, sized from the pages read so far.
-  auto buffer = std::make_shared<std::string>();
-  const size_t per_doc = impl.bytes_per_document.load(std::memory_order_relaxed);
-  buffer->reserve(detail::kPageHeaderBytes + 512 +
-                  per_doc * static_cast<size_t>(std::clamp(query.limit, 1, storage::kMaxLimit)) *
-                      9 / 8);
-  const size_t docs_at = detail::BeginPage(*buffer);
-  auto page = impl.store->ListInto(query, buffer.get());
-  if (!page.ok()) {
-    impl.inflight.Finish(lookup.key, flight, page.status());
-    return page.status();
-  }
-  impl.database_reads.Add();
-  if (page->count > 0) {
-    const size_t measured = (buffer->size() - docs_at) / static_cast<size_t>(page->count);
-    impl.bytes_per_document.store((per_doc * 7 + measured) / 8, std::memory_order_relaxed);
-  }
-  detail::FinishPage(*buffer, docs_at, *page);
-  Bytes bytes = std::move(buffer);
-  const int64_t deadline =
-      impl.PageDeadlineMicros(query.tenant, query.type, published, generation, read_micros);
-  if (impl.options.hooks) impl.options.hooks->BeforeFill();
-  // The TTL is measured from the fill, so it is computed at the fill (a reader may have been
-  // descheduled since its read); a page whose deadline passed is not cached at all.
-  const int64_t ttl = impl.TtlUntil(deadline);
-  if (ttl >= 0) {
-    impl.l1->Insert(KeyView(lookup.key), lookup.hash, bytes, ttl);
-    impl.memory_fills.Add();
-    if (impl.l2) impl.l2->EnqueueFill(lookup.key, bytes, ttl);
-  }
-  impl.inflight.Finish(lookup.key, flight, bytes);
-  impl.database_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
-  return PageRef(std::move(bytes), Tier::kDatabase);
+  done(impl.ReadDatabase(query, lookup, flight, start));
 }
 
 Result<DocumentRef> Engine::Get(const std::string& tenant, const std::string& root_id,
                                 storage::Axis axis, const storage::Principal& principal) {
   Impl& impl = *impl_;
-  impl.SyncWithOtherWriters();
+  impl.freshness->Sync();
   CacheKey key = detail::DocumentKey(impl.store->instance_id(), tenant, root_id, axis, principal,
-                                     impl.generations.GetTenant(tenant));
+                                     impl.freshness->TenantGeneration(tenant));
   uint64_t hash = cache::LruCache::HashKey(KeyView(key));
   if (cache::Value hit = impl.l1->Lookup(KeyView(key), hash)) {
     impl.memory_hits.Add();
     return DocumentRef(std::move(hit), Tier::kMemory);
   }
   impl.memory_misses.Add();
-  auto doc = impl.store->Get(tenant, root_id, axis, principal);
+  // A document's TTL: page_ttl_micros, cut at a published document's expiry.
+  auto ttl_until = [&](int64_t valid_until_micros) { return impl.TtlUntil(valid_until_micros); };
+  if (impl.l2) {
+    Bytes bytes;
+    if (impl.l2->Get(key, &detail::IsWellFormedDocument, &bytes) == detail::L2Tier::Outcome::kHit) {
+      const int64_t ttl = ttl_until(detail::DocumentValidUntilMicros(*bytes));
+      if (ttl >= 0 &&
+          impl.freshness->CheckDocument(tenant, root_id, detail::DocumentReadAt(*bytes))) {
+        impl.kv_hits.Add();
+        if (impl.freshness->AdmitDocument(
+                {key, hash}, tenant, root_id, axis, detail::DocumentReadAt(*bytes),
+                [&] { impl.l1->Insert(KeyView(key), hash, bytes, ttl); })) {
+          impl.memory_fills.Add();
+        }
+        return DocumentRef(std::move(bytes), Tier::kKv);
+      }
+      impl.kv_stale.Add();
+    } else {
+      impl.kv_misses.Add();
+    }
+  }
+  storage::LogPosition read_at;
+  auto doc = impl.store->Get(tenant, root_id, axis, principal, &read_at);
   if (!doc.ok()) return doc.status();
   impl.database_reads.Add();
-  auto json = std::make_shared<const std::string>(doc->ToJson());
-  int64_t ttl = impl.options.page_ttl_micros;
-  if (axis == storage::Axis::kPublished && doc->expires_at) {
-    int64_t until = *doc->expires_at * 1'000'000 - impl.options.clock->NowMicros();
-    ttl = std::max<int64_t>(1, ttl == 0 ? until : std::min(ttl, until));
+  const int64_t valid_until =
+      axis == storage::Axis::kPublished && doc->expires_at ? *doc->expires_at * 1'000'000 : 0;
+  Bytes bytes = detail::EncodeDocument(doc->ToJson(), read_at, valid_until);
+  const int64_t ttl = ttl_until(valid_until);
+  if (ttl >= 0) {
+    if (impl.freshness->AdmitDocument({key, hash}, tenant, root_id, axis, read_at,
+                                      [&] { impl.l1->Insert(KeyView(key), hash, bytes, ttl); })) {
+      impl.memory_fills.Add();
+      if (impl.l2) impl.l2->EnqueueFill(key, bytes, ttl);
+    } else {
+      impl.stale_fills.Add();
+    }
   }
-  impl.l1->Insert(KeyView(key), hash, json, ttl);
-  impl.memory_fills.Add();
-  return DocumentRef(std::move(json), Tier::kDatabase);
+  return DocumentRef(std::move(bytes), Tier::kDatabase);
 }
 
 Result<storage::WriteResult> Engine::Write(const storage::WriteOp& op) {
   auto result = impl_->store->Write(op);
-  if (result.ok() && result->changed) impl_->AfterWrite();
+  if (result.ok() && result->changed) AfterWrite();
   return result;
 }
 
 Result<std::vector<storage::WriteResult>> Engine::WriteBatch(
     const std::vector<storage::WriteOp>& ops) {
   auto results = impl_->store->ApplyBatch(ops);
-  if (results.ok()) impl_->AfterWrite();
+  if (results.ok()) AfterWrite();
   return results;
 }
 
 Result<storage::TypeDefinition> Engine::RegisterType(const storage::TypeDefinition& type) {
-  return impl_->store->RegisterType(type);
+  auto registered = impl_->store->RegisterType(type);
+  // A registration that changed the type moved its generations: every process re-keys.
+  if (registered.ok()) impl_->freshness->AfterWrite();
+  return registered;
+}
+
+void Engine::AfterWrite() {
+  impl_->writes.Add();
+  impl_->freshness->AfterWrite();
 }
 
 Status Engine::SetPermissions(const std::string& tenant, const std::string& root_id,
                               const std::vector<storage::PermissionRule>& rules) {
   Status s = impl_->store->SetPermissions(tenant, root_id, rules);
-  if (s.ok()) impl_->AfterWrite();
+  if (s.ok()) AfterWrite();
   return s;
 }
 
 Result<std::vector<storage::PermissionRule>> Engine::GetPermissions(const std::string& tenant,
                                                                     const std::string& root_id) {
   return impl_->store->GetPermissions(tenant, root_id);
+}
+
+Status Engine::Refresh() {
+  return impl_->freshness->OnDataVersionChanged();
 }
 
 void Engine::Post(std::function<void()> work) {
@@ -457,7 +491,10 @@ EngineStats Engine::Stats() const {
   s.database.latency = impl.database_latency.Snapshot();
   s.coalesced_misses = impl.coalesced.Sum();
   s.writes = impl.writes.Sum();
-  s.invalidations = impl.invalidations.Sum();
+  s.invalidations = impl.freshness->invalidations();
+  s.stale_fills = impl.stale_fills.Sum();
+  s.kv_stale = impl.kv_stale.Sum();
+  s.freshness_resets = impl.freshness->resets();
   s.external_changes = impl.external_changes.Sum();
   cache::LruStats l1 = impl.l1->GetStats();
   s.l1_bytes = l1.bytes_in_use;

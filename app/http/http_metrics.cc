@@ -120,9 +120,15 @@ std::string HttpMetrics::RenderPrometheus(const EngineStats& e) const {
   };
   counter("folio_coalesced_misses_total", "Queries that waited for an identical SQLite read.",
           e.coalesced_misses);
-  counter("folio_invalidations_total", "(tenant, type) generations seen to change.",
+  counter("folio_invalidations_total", "Cached pages and documents dropped by changes.",
           e.invalidations);
-  counter("folio_external_changes_total", "Changes noticed from writers outside folio.",
+  counter("folio_stale_fills_total",
+          "Reads kept out of the caches: a change applied since their read touched them.",
+          e.stale_fills);
+  counter("folio_kv_stale_total", "L2 entries found but changed since their read.", e.kv_stale);
+  counter("folio_freshness_resets_total",
+          "Times the change log could not be followed and L1 was cleared.", e.freshness_resets);
+  counter("folio_external_changes_total", "Commits by other connections noticed by the poller.",
           e.external_changes);
   counter("folio_writes_total", "Writes through this process.", e.writes);
   counter("folio_memory_evictions_total", "L1 entries evicted.", e.l1_evictions);

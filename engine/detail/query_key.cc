@@ -73,8 +73,10 @@ class KeyHasher {
 
 }  // namespace
 
-CacheKey PageKey(std::string_view instance_id, const storage::Query& q, uint64_t generation) {
-  KeyHasher h('P');
+namespace {
+
+// Everything that selects a listing's rows: what PageKey and PredicateKey share.
+void HashQueryShape(KeyHasher& h, std::string_view instance_id, const storage::Query& q) {
   h.Str(instance_id);
   h.Str(q.tenant);
   h.Str(q.type);
@@ -105,10 +107,33 @@ CacheKey PageKey(std::string_view instance_id, const storage::Query& q, uint64_t
   }
   h.Str(q.sort);
   h.Byte(q.order == storage::SortOrder::kDesc ? 'd' : 'a');
+  h.Principal(q.principal);
+}
+
+}  // namespace
+
+CacheKey PageKey(std::string_view instance_id, const storage::Query& q, uint64_t generation) {
+  KeyHasher h('P');
+  HashQueryShape(h, instance_id, q);
   h.U64(static_cast<uint64_t>(q.limit));
   h.Str(q.cursor);
-  h.Principal(q.principal);
   return h.Finish(generation);
+}
+
+CacheKey PredicateKey(std::string_view instance_id, const storage::Query& q) {
+  KeyHasher h('Q');
+  HashQueryShape(h, instance_id, q);
+  return h.Finish(0);
+}
+
+uint64_t RootHash(std::string_view tenant, std::string_view root_id) {
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  const uint64_t tenant_size = tenant.size();
+  XXH3_64bits_update(&state, &tenant_size, sizeof tenant_size);
+  XXH3_64bits_update(&state, tenant.data(), tenant.size());
+  XXH3_64bits_update(&state, root_id.data(), root_id.size());
+  return XXH3_64bits_digest(&state);
 }
 
 CacheKey DocumentKey(std::string_view instance_id, std::string_view tenant,

@@ -2,26 +2,37 @@
 // (L1), a persistent LMDB cache shared by every folio process on the data dir (L2), and the
 // SQLite document store (L3) — with writes that invalidate what they change.
 //
-// Reads. Query() looks in L1, then L2 (filling L1 on a hit), then SQLite (filling both).
-// Concurrent misses on the same page run one SQLite query; the others wait for it.
+// Reads. Query() and Get() look in L1, then L2 (filling L1 on a hit), then SQLite (filling
+// both). Concurrent misses on the same page run one SQLite query; the others wait for it —
+// the blocking forms on their own thread, the async forms parked on the read in progress,
+// holding no engine thread.
 //
-// Consistency (docs/design.md §4). Every cache key carries the generation of the (tenant, type,
-// axis) the page lists. SQLite triggers bump a generation in the same transaction as any change to
-// what that type's listings of that axis read (a draft save moves the draft axis only), so:
+// Consistency (docs/design.md §4). Invalidation is precise: a write drops only the cached
+// pages and documents it changes. SQLite triggers log every change (root, tenant, type, axes)
+// in the writing transaction, whoever writes. The engine applies that log in order: for each
+// changed root it loads the root as it now stands and drops a cached page iff the root is
+// one of the page's rows (the look-ahead row that decided next_cursor included), or its row
+// now matches the page's query with its sort key inside the page's range — (cursor, last
+// row] when another page follows, (cursor, end) otherwise — found through an index of
+// cached pages per (tenant, type, axis) and per root, never a scan. A single document is
+// dropped only by changes to its root. So:
 //  - read-your-writes: a write through any folio process bumps the shared epoch in
-//    <data_dir>/folio.epoch after it commits; a query that starts afterwards, in any process,
-//    sees the epoch move, reloads the generations, and looks up fresh keys;
-//  - no stale fill: a reader takes its generation before its SQLite read starts, so a page
-//    read before a write commits is filed under the old generation, which no later reader
-//    asks for;
+//    <data_dir>/folio.epoch after it commits and applies the log before it returns; a query
+//    that starts afterwards, in any process, sees the epoch move and applies the log first;
+//  - no stale fill: every page and document carries the log position of the snapshot it was
+//    read from, and enters L1 only if no change applied since touches it;
+//  - L2 entries (shared by processes, kept across restarts) are served only when their read
+//    position is in the retained log of this database's timeline and no change since
+//    touches them: validity follows from committed state, so a crash between a commit and
+//    any later step leaves nothing stale, and a database restored from a backup is never
+//    answered for with pages of the lost timeline;
 //  - writers outside folio are noticed by polling SQLite's data_version within
 //    Options::external_write_bound_micros;
-//  - a crash loses nothing that matters: generations live in SQLite, committed with the
-//    write; L1 dies with the process; L2 entries of old generations are unreachable;
-//  - invalidation is O(1) in cached pages, and touches only the written (tenant, type) and
-//    the axes the write reaches.
+//  - generations remain the coarse fallback: a type registration or an import re-keys the
+//    type's entries; a log this process cannot follow (pruned past it, or rolled back)
+//    clears L1.
 // A published page also expires at its type's next schedule boundary (scheduled_at /
-// expires_at), and pages are keyed by the reading principal.
+// expires_at), and pages and documents are keyed by the reading principal.
 //
 // Faults. An L2 that is full, missing, corrupt or failing never fails a query: the engine
 // answers from SQLite and counts the fault.
@@ -37,6 +48,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -103,8 +115,7 @@ class Engine {
             Complete(std::move(handler), Result<PageRef>(std::move(*h)));
             return;
           }
-          RunOffThread(std::move(handler),
-                       [this, q = std::move(*q), l]() { return QueryBelowMemory(q, l); });
+          RunQueryOffThread(std::move(handler), std::move(*q), l);
         },
         token, lookup, std::move(hit), std::move(below));
   }
@@ -140,13 +151,18 @@ class Engine {
         token, std::move(fn));
   }
 
+  // Applies every change committed before the call, by any writer: what the background poller
+  // does every external_write_bound_micros / 2. For a caller that knows another program just
+  // wrote and wants it reflected now.
+  Status Refresh();
+
   // ---- Introspection ----
   EngineStats Stats() const;
   // Waits until every queued L2 fill is written. For tests and shutdown.
   void FlushFills();
   const Options& options() const;
   // The store underneath, for callers that need what the engine does not wrap (migration
-  // status, schema). Writes made through it bypass nothing: triggers still bump generations,
+  // status, schema). Writes made through it bypass nothing: triggers still log their changes,
   // but read-your-writes then holds only within external_write_bound_micros.
   storage::DocumentStore& store();
 
@@ -155,6 +171,10 @@ class Engine {
     std::array<char, 24> key;  // 128-bit query hash + 64-bit generation
     uint64_t hash;             // of `key`, for the L1 shard and table
     uint64_t generation;       // of the query's (tenant, type), taken before any read
+    // The change-log position this process had applied when the lookup was made: misses
+    // share one SQLite read only with readers that started at the same position, so a
+    // reader that starts after a write never waits for a read that began before it.
+    int64_t applied_seq;
   };
 
  private:
@@ -164,6 +184,11 @@ class Engine {
   Lookup PrepareLookup(const storage::Query& query);
   std::optional<PageRef> LookupMemory(const Lookup& lookup);
   Result<PageRef> QueryBelowMemory(const storage::Query& query, const Lookup& lookup);
+  // As QueryBelowMemory, completing through `done`; a miss that joins another's read in
+  // progress parks `done` on it and returns at once (the reader calls it).
+  void QueryBelowMemoryAsync(const storage::Query& query, const Lookup& lookup,
+                             std::function<void(Result<PageRef>)> done);
+  void AfterWrite();
   void Post(std::function<void()> work);
 
   // A plain callback (no executor of its own) runs right here; a handler with an executor
@@ -201,6 +226,35 @@ class Engine {
       }
       Complete(std::move(*shared), std::move(*result));
       work.reset();
+    });
+  }
+
+  // The async query below L1: runs on the engine's threads and completes `handler` when the
+  // page is known — possibly later, from the thread of another query's SQLite read.
+  template <typename Handler>
+  void RunQueryOffThread(Handler handler, storage::Query query, Lookup lookup) {
+    auto work = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
+    using Work = decltype(work);
+    struct Pending {
+      Pending(Handler h, Work w) : handler(std::move(h)), work(std::move(w)) {}
+      Handler handler;
+      Work work;
+      std::atomic<bool> completed{false};
+    };
+    auto pending = std::make_shared<Pending>(std::move(handler), std::move(work));
+    Post([this, pending, query = std::move(query), lookup]() {
+      auto done = [pending](Result<PageRef> result) {
+        if (pending->completed.exchange(true)) return;  // once, even after an exception
+        Complete(std::move(pending->handler), std::move(result));
+        pending->work.reset();
+      };
+      try {
+        QueryBelowMemoryAsync(query, lookup, done);
+      } catch (const std::exception& e) {
+        done(Status::Internal(std::string("unexpected exception: ") + e.what()));
+      } catch (...) {
+        done(Status::Internal("unexpected exception"));
+      }
     });
   }
 

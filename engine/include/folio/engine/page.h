@@ -39,18 +39,19 @@ class PageRef {
   Tier tier_ = Tier::kDatabase;
 };
 
-// One document, as JSON (Document::ToJson's form).
+// One document, as JSON (Document::ToJson's form). The shared bytes hold the JSON after a
+// small header (what it was read at); json() is the document alone.
 class DocumentRef {
  public:
   DocumentRef() = default;
-  DocumentRef(std::shared_ptr<const std::string> json, Tier tier)
-      : json_(std::move(json)), tier_(tier) {}
-  std::string_view json() const { return *json_; }
+  DocumentRef(std::shared_ptr<const std::string> bytes, Tier tier)
+      : bytes_(std::move(bytes)), tier_(tier) {}
+  std::string_view json() const;
   Tier tier() const { return tier_; }
-  const std::shared_ptr<const std::string>& bytes() const { return json_; }
+  const std::shared_ptr<const std::string>& bytes() const { return bytes_; }
 
  private:
-  std::shared_ptr<const std::string> json_;
+  std::shared_ptr<const std::string> bytes_;
   Tier tier_ = Tier::kDatabase;
 };
 

@@ -34,8 +34,12 @@ struct EngineStats {
   TierStats database;             // L3: every query that read SQLite
   uint64_t coalesced_misses = 0;  // queries that waited for another's identical SQLite read
   uint64_t writes = 0;
-  uint64_t invalidations = 0;     // (tenant, type) generations seen to change
-  uint64_t external_changes = 0;  // reloads caused by writers outside this process
+  uint64_t invalidations = 0;     // cached entries dropped by changes (and coarse events)
+  uint64_t stale_fills = 0;       // pages and documents read before a change that touched
+                                  // them, kept out of the caches
+  uint64_t kv_stale = 0;          // L2 entries found, but changed since: answered from below
+  uint64_t freshness_resets = 0;  // the change log could not be followed: L1 was cleared
+  uint64_t external_changes = 0;  // commits by other connections noticed by the poller
   uint64_t l2_fills_dropped = 0;  // fills dropped because the fill queue was full
   uint64_t l2_faults = 0;         // L2 failures answered from a lower tier
   std::vector<std::pair<std::string, uint64_t>> l2_faults_by_kind;

@@ -1,0 +1,135 @@
+// DependencyIndex on its own, with a fake predicate: a listing of (tenant, type, axis) whose
+// rows are the roots whose published "score" is at least `min`, sorted by score ascending.
+#include "detail/dependency_index.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace folio::detail {
+namespace {
+
+class ScoreAtLeast : public storage::ListingPredicate {
+ public:
+  explicit ScoreAtLeast(int64_t min) : min_(min) {
+    key_ = "score>=";  // two steps: GCC 12 misfires -Wrestrict on "literal" + string
+    key_ += std::to_string(min);
+  }
+  const std::string& key() const override { return key_; }
+  const std::string& tenant() const override { return tenant_; }
+  const std::string& type() const override { return type_; }
+  storage::Axis axis() const override { return storage::Axis::kPublished; }
+  std::optional<storage::SortPosition> Match(const storage::RootImage& root,
+                                             int64_t now) const override {
+    const storage::RowImage& row = root.published;
+    if (!row.present || row.type != type_) return std::nullopt;
+    if (row.scheduled_at && *row.scheduled_at > now) return std::nullopt;
+    for (const auto& [field, value] : row.fields) {
+      if (field == "score" && std::get<int64_t>(value) >= min_) {
+        return storage::SortPosition{value, row.id};
+      }
+    }
+    return std::nullopt;
+  }
+  bool After(const storage::SortPosition& a, const storage::SortPosition& b) const override {
+    int c = storage::CompareSqlValues(a.sort_value, b.sort_value);
+    return c > 0 || (c == 0 && a.id > b.id);
+  }
+
+ private:
+  int64_t min_;
+  std::string key_;
+  std::string tenant_ = "t", type_ = "post";
+};
+
+storage::RootImage Root(const std::string& id, int64_t score,
+                        std::optional<int64_t> scheduled_at = std::nullopt) {
+  static const std::string kTenant = "t", kType = "post", kVersion = "-v";
+  storage::RootImage r;
+  r.tenant = kTenant;  // strings, not literals: GCC 12 misfires -Wrestrict on those here
+  r.root_id = id;
+  r.published.present = true;
+  r.published.id = id + kVersion;
+  r.published.type = kType;
+  r.published.scheduled_at = scheduled_at;
+  r.published.fields = {{"score", int64_t{score}}};
+  return r;
+}
+
+storage::SortPosition At(int64_t score, const std::string& root) {
+  storage::SortPosition at{int64_t{score}, root};
+  at.id += "-v";
+  return at;
+}
+
+CacheKey Key(int n) {
+  CacheKey k{};
+  std::memcpy(k.data(), &n, sizeof n);
+  return k;
+}
+
+class DependencyIndexTest : public ::testing::Test {
+ protected:
+  // Pages of "score >= 0": page 1 holds r1 (10), r2 (20), look-ahead r3; page 2 holds from
+  // after r2: r3 (30), r4 (40), to the end.
+  void SetUp() override {
+    auto predicate = std::make_shared<ScoreAtLeast>(0);
+    CacheKey pkey = Key(100);
+    index_.AddPage({Key(1), 1}, pkey, predicate, std::nullopt, At(20, "r2"),
+                   {RootHash("t", "r1"), RootHash("t", "r2"), RootHash("t", "r3")});
+    index_.AddPage({Key(2), 2}, pkey, predicate, At(20, "r2"), std::nullopt,
+                   {RootHash("t", "r3"), RootHash("t", "r4")});
+    // Another listing: score >= 35.
+    index_.AddPage({Key(3), 3}, Key(101), std::make_shared<ScoreAtLeast>(35), std::nullopt,
+                   std::nullopt, {RootHash("t", "r4")});
+    index_.AddDocument({Key(4), 4}, RootHash("t", "r1"), storage::Axis::kPublished);
+  }
+
+  std::set<uint64_t> Drop(const storage::RootImage& root, bool published = true,
+                          bool draft = false) {
+    std::set<uint64_t> dropped;
+    index_.DropTouched(root, RootHash(root.tenant, root.root_id), "post", published, draft,
+                       /*now=*/1000,
+                       [&](const DependencyIndex::Slot& s) { dropped.insert(s.hash); });
+    return dropped;
+  }
+
+  DependencyIndex index_;
+};
+
+TEST_F(DependencyIndexTest, ARowOfAPageDropsItAndItsDocuments) {
+  EXPECT_EQ(Drop(Root("r1", -5)), (std::set<uint64_t>{1, 4}));  // left the listing
+  EXPECT_EQ(index_.size(), 2u);
+}
+
+TEST_F(DependencyIndexTest, ANewRowDropsOnlyThePagesWhoseRangeItFallsIn) {
+  EXPECT_EQ(Drop(Root("n1", 15)), (std::set<uint64_t>{1}));  // inside (start, r2]
+  EXPECT_EQ(Drop(Root("n2", 25)), (std::set<uint64_t>{2}));  // inside (r2, end)
+  EXPECT_EQ(Drop(Root("n3", -1)), (std::set<uint64_t>{}));   // outside every filter
+  EXPECT_EQ(Drop(Root("n4", 36)), (std::set<uint64_t>{3}));  // page 2 went already
+}
+
+TEST_F(DependencyIndexTest, TheLookAheadRowIsADependency) {
+  EXPECT_EQ(Drop(Root("r3", -1)), (std::set<uint64_t>{1, 2}));
+}
+
+TEST_F(DependencyIndexTest, AChangeOnAnotherAxisLeavesPublishedEntries) {
+  EXPECT_EQ(Drop(Root("r1", 10), /*published=*/false, /*draft=*/true), (std::set<uint64_t>{}));
+  EXPECT_EQ(index_.size(), 4u);
+}
+
+TEST_F(DependencyIndexTest, ARowScheduledForLaterDropsThePagesItWillJoin) {
+  EXPECT_EQ(Drop(Root("n5", 12, /*scheduled_at=*/5000)), (std::set<uint64_t>{1}));
+}
+
+TEST_F(DependencyIndexTest, SweepKeepsOnlyLiveEntries) {
+  index_.Sweep([](const DependencyIndex::Slot& s) { return s.hash == 2; });
+  EXPECT_EQ(index_.size(), 1u);
+  EXPECT_EQ(index_.listings(), 1u);
+  EXPECT_EQ(Drop(Root("r1", 10)), (std::set<uint64_t>{}));  // page 1 and the document went
+  EXPECT_EQ(Drop(Root("r4", 40)), (std::set<uint64_t>{2}));
+  EXPECT_EQ(index_.listings(), 0u);
+}
+
+}  // namespace
+}  // namespace folio::detail
