@@ -449,6 +449,7 @@ Result<storage::TypeDefinition> Engine::RegisterType(const storage::TypeDefiniti
 }
 
 void Engine::AfterWrite() {
+  if (impl_->options.hooks) impl_->options.hooks->AfterCommit();
   impl_->writes.Add();
   impl_->freshness->AfterWrite();
 }

@@ -86,6 +86,8 @@ class EngineHooks {
   virtual void BeforeDatabaseRead() {}
   // A query read its page from SQLite and is about to fill L1 and L2.
   virtual void BeforeFill() {}
+  // A write committed and is about to tell other processes and drop what it changed.
+  virtual void AfterCommit() {}
 };
 
 }  // namespace folio
