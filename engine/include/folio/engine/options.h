@@ -35,8 +35,9 @@ struct Options {
   bool l2_enabled = true;
   // Upper bound of the LMDB map, bytes. Every process on the data dir must agree. Default 1 GiB.
   size_t l2_map_size_bytes = size_t{1} << 30;
-  // fsync every L2 commit. Off by default: every L2 key carries its generation, so an entry an
-  // OS crash loses is only a miss, and a damaged environment is detected and recreated at open.
+  // fsync every L2 commit. Off by default: an L2 entry is checked against the change log on
+  // every hit, so an entry an OS crash loses is only a miss, and a damaged environment is
+  // detected and recreated at open.
   bool l2_durable_commits = false;
   // Hash every L2 value on every hit (XXH3 of the whole page: ~0.6 µs for 24 KB, a third of
   // an L2 hit), so bytes damaged in the file while folio runs (a disk error, a stray writer)
@@ -62,7 +63,7 @@ struct Options {
   // A write that returned survives a power loss or an OS crash (SQLite synchronous=FULL: an
   // fsync of the WAL per commit). false (synchronous=NORMAL) keeps writes across a crash of
   // the process only; the last commits may be lost to a power loss — and the cache then
-  // never serves a page of the lost commits (generations cannot repeat). Default true.
+  // never serves a page of the lost commits (log positions carry salts). Default true.
   bool durable_writes = true;
 
   // ---- Consistency ----
@@ -82,7 +83,7 @@ struct Options {
 class EngineHooks {
  public:
   virtual ~EngineHooks() = default;
-  // A query missed L1 and L2 and is about to read SQLite (its generation is already taken).
+  // A query missed L1 and L2 and is about to read SQLite (its key and log position are already taken).
   virtual void BeforeDatabaseRead() {}
   // A query read its page from SQLite and is about to fill L1 and L2.
   virtual void BeforeFill() {}
