@@ -162,6 +162,15 @@ class CompiledPredicate final : public ListingPredicate {
     return position;
   }
 
+  std::optional<EqualityKey> IndexKey() const override {
+    for (const Filter& f : filters_) {
+      if (f.op == FilterOp::kEq || f.op == FilterOp::kIn)
+        return EqualityKey{f.field, false, f.values};
+    }
+    if (!facets_.empty()) return EqualityKey{facets_.front().field, true, {facets_.front().value}};
+    return std::nullopt;
+  }
+
   // ORDER BY sort ASC|DESC, id ASC|DESC: SQLite puts NULL first in ASC, so last in DESC.
   bool After(const SortPosition& position, const SortPosition& bound) const override {
     int c = CompareSqlValues(position.sort_value, bound.sort_value);

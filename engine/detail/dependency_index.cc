@@ -1,6 +1,7 @@
 #include "detail/dependency_index.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace folio::detail {
 
@@ -24,8 +25,43 @@ bool InPageRange(const storage::ListingPredicate& predicate, const storage::Sort
   return true;
 }
 
-std::string DependencyIndex::Scope(std::string_view tenant, std::string_view type,
-                                   storage::Axis axis) {
+namespace {
+
+// One key per class of values CompareSqlValues calls equal: integers and integral reals in
+// int64's range share theirs; NULL (and NaN) has none, as it equals nothing.
+std::optional<std::string> ValueKey(const storage::SqlValue& v) {
+  std::string key;
+  if (const auto* i = std::get_if<int64_t>(&v)) {
+    key = "n";
+    key += std::to_string(*i);
+  } else if (const auto* d = std::get_if<double>(&v)) {
+    if (std::isnan(*d)) return std::nullopt;
+    if (std::trunc(*d) == *d && *d >= -9223372036854775808.0 && *d < 9223372036854775808.0) {
+      key = "n";
+      key += std::to_string(static_cast<int64_t>(*d));
+    } else {
+      key = "r";
+      key.append(reinterpret_cast<const char*>(d), sizeof *d);
+    }
+  } else if (const auto* t = std::get_if<std::string>(&v)) {
+    key = "t";
+    key += *t;
+  } else {
+    return std::nullopt;
+  }
+  return key;
+}
+
+std::string FieldKey(bool facet, const std::string& field) {
+  std::string key(1, facet ? 'f' : 'q');
+  key += field;
+  return key;
+}
+
+}  // namespace
+
+std::string DependencyIndex::ScopeKey(std::string_view tenant, std::string_view type,
+                                      storage::Axis axis) {
   std::string scope;
   scope.reserve(tenant.size() + type.size() + 3);
   scope.append(tenant);
@@ -42,14 +78,32 @@ void DependencyIndex::AddPage(const Slot& slot, const CacheKey& predicate_key,
                               std::optional<storage::SortPosition> through,
                               std::vector<uint64_t> root_hashes) {
   Remove(slot.key);  // a refill replaces what the key depended on
-  const std::string scope = Scope(predicate->tenant(), predicate->type(), predicate->axis());
-  auto& listings = groups_[scope];
-  auto& group = listings[predicate_key];
+  const std::string scope_key = ScopeKey(predicate->tenant(), predicate->type(), predicate->axis());
+  Scope& scope = scopes_[scope_key];
+  auto& group = scope.groups[predicate_key];
   if (group == nullptr) {
     group = std::make_unique<Group>();
-    group->scope = scope;
+    group->scope = scope_key;
     group->predicate_key = predicate_key;
     group->predicate = std::move(predicate);
+    std::optional<storage::ListingPredicate::EqualityKey> index = group->predicate->IndexKey();
+    if (index) {
+      group->index_field = FieldKey(index->facet, index->field);
+      for (const auto& value : index->values) {
+        if (auto key = ValueKey(value)) group->index_values.push_back(std::move(*key));
+      }
+      // `in (3, '3')` on an integer field is 3 twice: one filing per value.
+      std::sort(group->index_values.begin(), group->index_values.end());
+      group->index_values.erase(std::unique(group->index_values.begin(), group->index_values.end()),
+                                group->index_values.end());
+    }
+    if (group->index_field.empty()) {
+      scope.unindexed.insert(group.get());
+    } else {
+      auto& values = scope.by_value[group->index_field];
+      for (const auto& value : group->index_values)
+        values[value].insert(group.get());
+    }
   }
   group->pages.insert(slot.key);
   for (uint64_t root : root_hashes)
@@ -80,12 +134,57 @@ void DependencyIndex::Remove(const CacheKey& key) {
   if (Group* group = it->second.group) {
     group->pages.erase(key);
     if (group->pages.empty()) {
-      auto scope = groups_.find(group->scope);
-      scope->second.erase(group->predicate_key);  // destroys *group
-      if (scope->second.empty()) groups_.erase(scope);
+      auto scope = scopes_.find(group->scope);
+      Scope& listings = scope->second;
+      if (group->index_field.empty()) {
+        listings.unindexed.erase(group);
+      } else {
+        auto field = listings.by_value.find(group->index_field);
+        if (field != listings.by_value.end()) {
+          for (const auto& value : group->index_values) {
+            auto groups = field->second.find(value);
+            if (groups == field->second.end()) continue;
+            groups->second.erase(group);
+            if (groups->second.empty()) field->second.erase(groups);
+          }
+          if (field->second.empty()) listings.by_value.erase(field);
+        }
+      }
+      listings.groups.erase(group->predicate_key);  // destroys *group
+      if (listings.groups.empty()) scopes_.erase(scope);
     }
   }
   entries_.erase(it);
+}
+
+void DependencyIndex::ForCandidates(const Scope& scope, const storage::RowImage& row,
+                                    const std::function<void(const Group&)>& visit) {
+  for (const Group* group : scope.unindexed)
+    visit(*group);
+  for (const auto& [field_key, values] : scope.by_value) {
+    auto visit_value = [&](const storage::SqlValue& value) {
+      auto key = ValueKey(value);
+      if (!key) return;
+      auto groups = values.find(*key);
+      if (groups == values.end()) return;
+      for (const Group* group : groups->second)
+        visit(*group);
+    };
+    const std::string_view field = std::string_view(field_key).substr(1);
+    if (field_key[0] == 'f') {
+      // A listing filed under two of the row's facet values is visited twice: harmless.
+      for (const auto& [name, value] : row.facets) {
+        if (name == field && value) visit_value(storage::SqlValue(*value));
+      }
+    } else {
+      for (const auto& [name, value] : row.fields) {
+        if (name == field) {
+          visit_value(value);
+          break;
+        }
+      }
+    }
+  }
 }
 
 size_t DependencyIndex::DropTouched(const storage::RootImage& root, uint64_t root_hash,
@@ -121,18 +220,18 @@ size_t DependencyIndex::DropTouched(const storage::RootImage& root, uint64_t roo
   }
   // 2. Pages whose listing the root now belongs to, within their range.
   for (storage::Axis axis : {storage::Axis::kPublished, storage::Axis::kDraft}) {
-    if (!on_changed_axis(axis)) continue;
-    auto listings = groups_.find(Scope(root.tenant, type, axis));
-    if (listings == groups_.end()) continue;
-    for (const auto& [predicate_key, group] : listings->second) {
-      const storage::ListingPredicate& predicate = *group->predicate;
+    if (!on_changed_axis(axis) || !root.on(axis).present) continue;  // no row: no listing
+    auto scope = scopes_.find(ScopeKey(root.tenant, type, axis));
+    if (scope == scopes_.end()) continue;
+    ForCandidates(scope->second, root.on(axis), [&](const Group& group) {
+      const storage::ListingPredicate& predicate = *group.predicate;
       std::optional<storage::SortPosition> at = ListedNowOrLater(predicate, root, now_seconds);
-      if (!at) continue;
-      for (const CacheKey& key : group->pages) {
+      if (!at) return;
+      for (const CacheKey& key : group.pages) {
         const Entry& entry = entries_.at(key);
         if (InPageRange(predicate, *at, entry.after, entry.through)) doomed.push_back(key);
       }
-    }
+    });
   }
   size_t dropped = 0;
   for (const CacheKey& key : doomed) {
@@ -162,13 +261,13 @@ void DependencyIndex::Sweep(const std::function<bool(const Slot&)>& alive) {
 void DependencyIndex::Clear() {
   entries_.clear();
   by_root_.clear();
-  groups_.clear();
+  scopes_.clear();
 }
 
 size_t DependencyIndex::listings() const {
   size_t n = 0;
-  for (const auto& [scope, listings] : groups_)
-    n += listings.size();
+  for (const auto& [key, scope] : scopes_)
+    n += scope.groups.size();
   return n;
 }
 

@@ -93,18 +93,31 @@ class DependencyIndex {
     CacheKey predicate_key;
     std::shared_ptr<const storage::ListingPredicate> predicate;
     std::unordered_set<CacheKey, CacheKeyHash> pages;
+    // Where the group is filed by value (ListingPredicate::IndexKey): field key and values.
+    std::string index_field;
+    std::vector<std::string> index_values;
+  };
+  // The listings of one (tenant, type, axis). A listing whose predicate names an equality
+  // (IndexKey) is filed under each of its values, so a change is matched only against the
+  // listings its row's values can satisfy, and against the others (`unindexed`).
+  struct Scope {
+    std::unordered_map<CacheKey, std::unique_ptr<Group>, CacheKeyHash> groups;
+    std::unordered_set<Group*> unindexed;
+    // field key ('q' + field, or 'f' + facet name) → value key → listings
+    std::unordered_map<std::string, std::unordered_map<std::string, std::unordered_set<Group*>>>
+        by_value;
   };
 
   void Remove(const CacheKey& key);
-  static std::string Scope(std::string_view tenant, std::string_view type, storage::Axis axis);
+  static std::string ScopeKey(std::string_view tenant, std::string_view type, storage::Axis axis);
+  // Calls `visit` for every listing of `scope` that `row` may match.
+  static void ForCandidates(const Scope& scope, const storage::RowImage& row,
+                            const std::function<void(const Group&)>& visit);
 
   std::unordered_map<CacheKey, Entry, CacheKeyHash> entries_;
   // Per-root lists may hold keys since removed or re-filed: checked against entries_ on use.
   std::unordered_map<uint64_t, std::vector<CacheKey>> by_root_;
-  // scope → predicate key → group
-  std::unordered_map<std::string,
-                     std::unordered_map<CacheKey, std::unique_ptr<Group>, CacheKeyHash>>
-      groups_;
+  std::unordered_map<std::string, Scope> scopes_;
 };
 
 }  // namespace folio::detail

@@ -13,6 +13,11 @@ constexpr size_t kReadBatch = 1024;
 constexpr size_t kScanFactor = 16;
 constexpr size_t kPredicateCacheLimit = 4096;
 
+bool HasBoundaryAfter(const storage::RowImage& row, int64_t now_seconds) {
+  return row.present && ((row.scheduled_at && *row.scheduled_at > now_seconds) ||
+                         (row.expires_at && *row.expires_at > now_seconds));
+}
+
 }  // namespace
 
 Freshness::Freshness(const Config& config) : config_(config) {}
@@ -153,10 +158,18 @@ Status Freshness::CatchUpLocked(bool load_images) {
         }
         history_.pop_front();
       }
-      if (!touched.empty()) {
+      // A change can bring its type's next schedule boundary nearer only if the root now has
+      // a boundary ahead (one it no longer has only makes a page expire early, which is safe):
+      // only then is the type's boundary looked up again.
+      {
         std::lock_guard boundary_lock(boundary_mu_);
         for (const auto& [what, t] : touched) {
-          if (t.published) ++type_changes_[std::get<0>(what) + '\x1f' + std::get<1>(what)];
+          if (!t.published) continue;
+          auto image = images_.find(RootKey(std::get<0>(what), std::get<2>(what)));
+          if (image != images_.end() && !HasBoundaryAfter(image->second.published, now)) {
+            continue;
+          }
+          ++type_changes_[std::get<0>(what) + '\x1f' + std::get<1>(what)];
         }
       }
       size_t dropped = 0;

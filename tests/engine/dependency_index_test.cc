@@ -25,12 +25,13 @@ class ScoreAtLeast : public storage::ListingPredicate {
     if (!row.present || row.type != type_) return std::nullopt;
     if (row.scheduled_at && *row.scheduled_at > now) return std::nullopt;
     for (const auto& [field, value] : row.fields) {
-      if (field == "score" && std::get<int64_t>(value) >= min_) {
+      if (field == "score" && storage::CompareSqlValues(value, int64_t{min_}) >= 0) {
         return storage::SortPosition{value, row.id};
       }
     }
     return std::nullopt;
   }
+  std::optional<EqualityKey> IndexKey() const override { return std::nullopt; }
   bool After(const storage::SortPosition& a, const storage::SortPosition& b) const override {
     int c = storage::CompareSqlValues(a.sort_value, b.sort_value);
     return c > 0 || (c == 0 && a.id > b.id);
@@ -40,6 +41,27 @@ class ScoreAtLeast : public storage::ListingPredicate {
   int64_t min_;
   std::string key_;
   std::string tenant_ = "t", type_ = "post";
+};
+
+// score = v, filed by value: counts how often the index asks it to match.
+class ScoreEquals : public ScoreAtLeast {
+ public:
+  ScoreEquals(storage::SqlValue v, int* calls)
+      : ScoreAtLeast(0), value_(std::move(v)), calls_(calls) {}
+  std::optional<storage::SortPosition> Match(const storage::RootImage& root,
+                                             int64_t now) const override {
+    ++*calls_;
+    auto at = ScoreAtLeast::Match(root, now);
+    if (!at || storage::CompareSqlValues(at->sort_value, value_) != 0) return std::nullopt;
+    return at;
+  }
+  std::optional<EqualityKey> IndexKey() const override {
+    return EqualityKey{"score", false, {value_}};
+  }
+
+ private:
+  storage::SqlValue value_;
+  int* calls_;
 };
 
 storage::RootImage Root(const std::string& id, int64_t score,
@@ -129,6 +151,51 @@ TEST_F(DependencyIndexTest, SweepKeepsOnlyLiveEntries) {
   EXPECT_EQ(Drop(Root("r1", 10)), (std::set<uint64_t>{}));  // page 1 and the document went
   EXPECT_EQ(Drop(Root("r4", 40)), (std::set<uint64_t>{2}));
   EXPECT_EQ(index_.listings(), 0u);
+}
+
+TEST(DependencyIndexValuesTest, AChangeIsMatchedOnlyAgainstListingsOfItsValue) {
+  DependencyIndex index;
+  int calls = 0;
+  for (int v = 0; v < 100; ++v) {
+    index.AddPage({Key(v), static_cast<uint64_t>(v)}, Key(1000 + v),
+                  std::make_shared<ScoreEquals>(int64_t{v}, &calls), std::nullopt, std::nullopt,
+                  {});
+  }
+  // score 20.0 equals the integer 20: only that listing is asked, and it goes.
+  storage::RootImage root = Root("x", 0);
+  root.published.fields = {{"score", 20.0}};
+  std::set<uint64_t> dropped;
+  index.DropTouched(root, RootHash("t", "x"), "post", true, false, 1000,
+                    [&](const DependencyIndex::Slot& s) { dropped.insert(s.hash); });
+  EXPECT_EQ(dropped, (std::set<uint64_t>{20}));
+  EXPECT_EQ(calls, 1);
+  // A value no listing is filed under asks none; 20.5 is not 20.
+  root.published.fields = {{"score", 20.5}};
+  index.DropTouched(root, RootHash("t", "x"), "post", true, false, 1000,
+                    [&](const DependencyIndex::Slot& s) { dropped.insert(s.hash); });
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(index.listings(), 99u);
+}
+
+TEST(DependencyIndexValuesTest, AListingFiledTwiceUnderOneValueIsRemovedOnce) {
+  // What `in (3, '3')` on an integer field compiles to: the value 3, twice.
+  class Twice : public ScoreEquals {
+   public:
+    using ScoreEquals::ScoreEquals;
+    std::optional<EqualityKey> IndexKey() const override {
+      return EqualityKey{"score", false, {int64_t{3}, 3.0}};
+    }
+  };
+  DependencyIndex index;
+  int calls = 0;
+  index.AddPage({Key(1), 1}, Key(2), std::make_shared<Twice>(int64_t{3}, &calls), std::nullopt,
+                std::nullopt, {});
+  std::set<uint64_t> dropped;
+  index.DropTouched(Root("x", 3), RootHash("t", "x"), "post", true, false, 1000,
+                    [&](const DependencyIndex::Slot& s) { dropped.insert(s.hash); });
+  EXPECT_EQ(dropped, (std::set<uint64_t>{1}));
+  EXPECT_EQ(index.size(), 0u);
+  EXPECT_EQ(index.listings(), 0u);
 }
 
 }  // namespace

@@ -130,6 +130,17 @@ class ListingPredicate {
   virtual std::optional<SortPosition> Match(const RootImage& root, int64_t now_seconds) const = 0;
   // True when `position` is strictly after `bound` in this listing's order.
   virtual bool After(const SortPosition& position, const SortPosition& bound) const = 0;
+
+  // A necessary condition of Match, for indexing listings by value: a row matches only if
+  // its value of `field` (a registered field's q_* value; or, when `facet`, one of its facet
+  // values of that name) compares equal (CompareSqlValues) to one of `values`. The first eq /
+  // in filter, else the first facet filter; nullopt when the query has neither.
+  struct EqualityKey {
+    std::string field;
+    bool facet = false;
+    std::vector<SqlValue> values;
+  };
+  virtual std::optional<EqualityKey> IndexKey() const = 0;
 };
 
 // What one cached listing page depends on. Built by DocumentStore::ListInto.
