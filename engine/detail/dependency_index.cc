@@ -60,16 +60,20 @@ std::string FieldKey(bool facet, const std::string& field) {
 
 }  // namespace
 
+void DependencyIndex::ScopeKeyInto(std::string& out, std::string_view tenant, std::string_view type,
+                                   storage::Axis axis) {
+  out.assign(tenant);
+  out.push_back('\x1f');
+  out.append(type);
+  out.push_back('\x1f');
+  out.push_back(axis == storage::Axis::kPublished ? 'p' : 'd');
+}
+
 std::string DependencyIndex::ScopeKey(std::string_view tenant, std::string_view type,
                                       storage::Axis axis) {
-  std::string scope;
-  scope.reserve(tenant.size() + type.size() + 3);
-  scope.append(tenant);
-  scope.push_back('\x1f');
-  scope.append(type);
-  scope.push_back('\x1f');
-  scope.push_back(axis == storage::Axis::kPublished ? 'p' : 'd');
-  return scope;
+  std::string key;
+  ScopeKeyInto(key, tenant, type, axis);
+  return key;
 }
 
 void DependencyIndex::AddPage(const Slot& slot, const CacheKey& predicate_key,

@@ -73,6 +73,12 @@ class DependencyIndex {
                      bool published, bool draft, int64_t now_seconds,
                      const std::function<void(const Slot&)>& drop);
 
+  // The key of a (tenant, type, axis): tenant '\x1f' type '\x1f' 'p'|'d'.
+  static std::string ScopeKey(std::string_view tenant, std::string_view type, storage::Axis axis);
+  // The same into `out`, reusing its buffer.
+  static void ScopeKeyInto(std::string& out, std::string_view tenant, std::string_view type,
+                           storage::Axis axis);
+
   // Removes every entry for which `alive` is false; rebuilds the per-root lists.
   void Sweep(const std::function<bool(const Slot&)>& alive);
   void Clear();
@@ -109,7 +115,6 @@ class DependencyIndex {
   };
 
   void Remove(const CacheKey& key);
-  static std::string ScopeKey(std::string_view tenant, std::string_view type, storage::Axis axis);
   // Calls `visit` for every listing of `scope` that `row` may match.
   static void ForCandidates(const Scope& scope, const storage::RowImage& row,
                             const std::function<void(const Group&)>& visit);

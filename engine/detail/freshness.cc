@@ -22,18 +22,6 @@ bool HasBoundaryAfter(const storage::RowImage& row, int64_t now_seconds) {
 
 Freshness::Freshness(const Config& config) : config_(config) {}
 
-std::string Freshness::ScopeKey(std::string_view tenant, std::string_view type,
-                                storage::Axis axis) {
-  std::string key;
-  key.reserve(tenant.size() + type.size() + 3);
-  key.append(tenant);
-  key.push_back('\x1f');
-  key.append(type);
-  key.push_back('\x1f');
-  key.push_back(axis == storage::Axis::kPublished ? 'p' : 'd');
-  return key;
-}
-
 std::string Freshness::RootKey(std::string_view tenant, std::string_view root_id) {
   std::string key;
   key.reserve(tenant.size() + root_id.size() + 1);
@@ -139,10 +127,11 @@ Status Freshness::CatchUpLocked(bool load_images) {
         LoggedChange logged{c.position,  c.tenant, c.type, c.root_id, RootHash(c.tenant, c.root_id),
                             c.published, c.draft};
         if (c.published)
-          scope_last_change_[ScopeKey(c.tenant, c.type, storage::Axis::kPublished)] =
-              c.position.seq;
+          scope_last_change_[DependencyIndex::ScopeKey(c.tenant, c.type,
+                                                       storage::Axis::kPublished)] = c.position.seq;
         if (c.draft)
-          scope_last_change_[ScopeKey(c.tenant, c.type, storage::Axis::kDraft)] = c.position.seq;
+          scope_last_change_[DependencyIndex::ScopeKey(c.tenant, c.type, storage::Axis::kDraft)] =
+              c.position.seq;
         root_last_change_[RootKey(c.tenant, c.root_id)] = c.position.seq;
         auto& t = touched[{c.tenant, c.type, c.root_id}];
         t.root_hash = logged.root_hash;
@@ -321,9 +310,13 @@ bool Freshness::AdmitDocument(const DependencyIndex::Slot& slot, const std::stri
 
 bool Freshness::UntouchedSince(const std::string& tenant, const std::string& type,
                                storage::Axis axis, storage::LogPosition read_at) const {
+  // Built before the lock, into a buffer the thread reuses: no allocation once warm.
+  thread_local std::string scope;
+  DependencyIndex::ScopeKeyInto(scope, tenant, type, axis);
   std::lock_guard lock(mu_);
+  if (read_at == applied_) return true;  // nothing applied since the read
   if (read_at.seq > applied_.seq || !KnownLocked(read_at)) return false;
-  auto last = scope_last_change_.find(ScopeKey(tenant, type, axis));
+  auto last = scope_last_change_.find(scope);
   return last == scope_last_change_.end() || last->second <= read_at.seq;
 }
 

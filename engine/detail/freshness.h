@@ -157,7 +157,6 @@ class Freshness {
       std::vector<std::pair<std::string, std::string>>* missing = nullptr) const;
   void ResetLocked();
   void RememberImageLocked(storage::RootImage image);
-  static std::string ScopeKey(std::string_view tenant, std::string_view type, storage::Axis axis);
   static std::string RootKey(std::string_view tenant, std::string_view root_id);
 
   const Config config_;
@@ -171,7 +170,7 @@ class Freshness {
   mutable std::mutex mu_;  // everything below
   storage::LogPosition applied_;
   std::deque<LoggedChange> history_;  // seq order; the newest config_.history_limit
-  std::unordered_map<std::string, int64_t> scope_last_change_;  // ScopeKey → seq
+  std::unordered_map<std::string, int64_t> scope_last_change_;  // DependencyIndex::ScopeKey → seq
   std::unordered_map<std::string, int64_t> root_last_change_;   // RootKey → seq
   std::unordered_map<std::string, storage::RootImage> images_;  // RootKey → as it stands
   std::deque<std::string> image_order_;                         // eviction order of images_

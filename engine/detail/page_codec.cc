@@ -98,6 +98,33 @@ class Reader {
     }
     return GetString(&p->id);
   }
+  // Steps over what GetString / GetPosition would read, allocating nothing.
+  bool SkipString() {
+    uint32_t n;
+    if (!Get(&n) || in_.size() - at_ < n) return false;
+    at_ += n;
+    return true;
+  }
+  bool SkipPosition() {
+    uint8_t tag;
+    if (!Get(&tag)) return false;
+    bool ok = true;
+    switch (tag) {
+      case kNull:
+        break;
+      case kInteger:
+      case kReal:
+        ok = in_.size() - at_ >= 8;
+        at_ += ok ? 8 : 0;
+        break;
+      case kText:
+        ok = SkipString();
+        break;
+      default:
+        return false;
+    }
+    return ok && SkipString();
+  }
   size_t remaining() const { return in_.size() - at_; }
 
  private:
@@ -182,8 +209,16 @@ bool IsWellFormedPage(std::string_view b) {
     const uint64_t cursor_len = GetU32(b, 20);
     if (cursor_at < kPageHeaderBytes || cursor_at + cursor_len > body_end) return false;
   }
-  PageTrailer trailer;
-  return DecodeTrailer(b, &trailer);
+  // The trailer's structure, checked without decoding it (this runs on every L2 hit).
+  Reader r(b.substr(body_end));
+  int64_t seq, salt;
+  uint8_t flags;
+  if (!r.Get(&seq) || !r.Get(&salt) || !r.Get(&flags)) return false;
+  if ((flags & ~(kHasAfter | kHasThrough)) != 0) return false;
+  if ((flags & kHasAfter) && !r.SkipPosition()) return false;
+  if ((flags & kHasThrough) && !r.SkipPosition()) return false;
+  uint32_t roots;
+  return r.Get(&roots) && r.remaining() == uint64_t{roots} * sizeof(uint64_t);
 }
 
 bool DecodeTrailer(std::string_view page, PageTrailer* out) {
