@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -35,6 +36,40 @@ int64_t SteadyNanos() {
 }
 
 constexpr uint64_t kMemoryLatencySampleMask = 63;  // time 1 in 64 L1 hits
+
+// LMDB forbids opening one environment twice in a process: a second open finds no other
+// process's lock and resets the lock file under the first, and closing either handle drops
+// the other's locks. So the first Engine on a data dir claims its L2 for the process, and
+// a second one opened meanwhile runs without L2.
+class L2Claim {
+ public:
+  static std::unique_ptr<L2Claim> Take(const std::string& dir) {
+    std::error_code ec;
+    std::string key = std::filesystem::weakly_canonical(dir, ec).string();
+    if (ec) key = dir;
+    std::lock_guard lock(Mutex());
+    if (!Claimed().insert(key).second) return nullptr;
+    return std::unique_ptr<L2Claim>(new L2Claim(std::move(key)));
+  }
+  ~L2Claim() {
+    std::lock_guard lock(Mutex());
+    Claimed().erase(key_);
+  }
+  L2Claim(const L2Claim&) = delete;
+  L2Claim& operator=(const L2Claim&) = delete;
+
+ private:
+  explicit L2Claim(std::string key) : key_(std::move(key)) {}
+  static std::mutex& Mutex() {
+    static std::mutex mu;
+    return mu;
+  }
+  static std::set<std::string>& Claimed() {
+    static std::set<std::string> claimed;
+    return claimed;
+  }
+  std::string key_;
+};
 
 }  // namespace
 
@@ -206,6 +241,7 @@ class Engine::Impl {
   const Options options;
   std::unique_ptr<storage::DocumentStore> store;
   std::unique_ptr<cache::LruCache> l1;
+  std::unique_ptr<L2Claim> l2_claim;  // outlives l2 (~Impl resets l2 first)
   std::unique_ptr<detail::L2Tier> l2;
   std::unique_ptr<detail::SharedEpoch> shared_epoch;
   std::unique_ptr<detail::Freshness> freshness;
@@ -272,9 +308,11 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Options& given) {
   if (!epoch.ok()) return epoch.status();
   impl->shared_epoch = std::move(*epoch);
 
-  if (options.l2_enabled) {
+  const std::string l2_dir = (std::filesystem::path(options.data_dir) / "kv").string();
+  if (options.l2_enabled) impl->l2_claim = L2Claim::Take(l2_dir);
+  if (impl->l2_claim != nullptr) {
     detail::L2Tier::Config config;
-    config.dir = (std::filesystem::path(options.data_dir) / "kv").string();
+    config.dir = l2_dir;
     config.map_size_bytes = options.l2_map_size_bytes;
     config.durable_commits = options.l2_durable_commits;
     config.verify_checksums = options.l2_verify_checksums;

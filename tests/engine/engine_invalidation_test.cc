@@ -1,8 +1,10 @@
 // Precise invalidation through a whole Engine: a write drops only the pages it changes.
 //
 // Too wide: a change outside a page's filter, or outside its key range, leaves the page
-// answered from L1 — and from L2, in a second engine on the same data dir (another process's
-// view: its own L1, the shared L2 and epoch). Too narrow: a document updated into a page's
+// answered from L1 — and from L2, in an engine opened afterwards (what another process or a
+// restart sees: an empty L1 and the shared L2; LMDB allows one environment per process, so
+// the engines that check L2 take turns). Engines open side by side share the epoch and the
+// log, not L2. Too narrow: a document updated into a page's
 // range, one leaving it, deleted, unpublished, re-permissioned, or an external UPDATE of the
 // JSON a q_* column reads, each reaches the pages it changes, in both engines. Plus: a held
 // miss with a parked waiter does not delay an unrelated query.
@@ -55,18 +57,22 @@ class InvalidationTest : public ::testing::Test {
     return Must(Engine::Open(options), "open engine");
   }
 
-  std::string Create(const std::string& data, bool publish = true) {
-    auto c = Must(engine_->Write(storage::CreateOp{"default", "post", data, {}}), "create");
-    if (publish) Publish(c.document.root_id);
+  // Writes through `engine` (default: engine_).
+  std::string Create(const std::string& data, Engine* engine = nullptr) {
+    Engine& e = engine ? *engine : *engine_;
+    auto c = Must(e.Write(storage::CreateOp{"default", "post", data, {}}), "create");
+    Publish(c.document.root_id, &e);
     return c.document.root_id;
   }
-  void Publish(const std::string& root) {
-    Must(engine_->Write(storage::LifecycleOp{"default", root, storage::LifecycleAction::kPublish}),
+  void Publish(const std::string& root, Engine* engine = nullptr) {
+    Engine& e = engine ? *engine : *engine_;
+    Must(e.Write(storage::LifecycleOp{"default", root, storage::LifecycleAction::kPublish}),
          "publish");
   }
-  void Edit(const std::string& root, const std::string& patch) {
-    Must(engine_->Write(storage::PatchOp{"default", root, patch, {}}), "patch");
-    Publish(root);
+  void Edit(const std::string& root, const std::string& patch, Engine* engine = nullptr) {
+    Engine& e = engine ? *engine : *engine_;
+    Must(e.Write(storage::PatchOp{"default", root, patch, {}}), "patch");
+    Publish(root, &e);
   }
 
   static storage::Query ByCat(const std::string& cat, int limit = 20) {
@@ -123,8 +129,9 @@ TEST_F(InvalidationTest, APublishOutsideAPagesFilterLeavesItCachedInEveryTier) {
   Create(R"({"cat":"c","views":0})");
   EXPECT_EQ(Ask(*engine_, q), Tier::kMemory);
 
-  // Another engine on the data dir has an empty L1: the L2 entry, read before those writes,
-  // is checked against them and served.
+  // An engine opened now has an empty L1: the L2 entry, read before those writes, is checked
+  // against them and served.
+  engine_.reset();
   auto second = OpenEngine();
   EXPECT_EQ(Ask(*second, q), Tier::kKv);
   EXPECT_EQ(Ask(*second, q), Tier::kMemory);
@@ -145,17 +152,20 @@ TEST_F(InvalidationTest, APublishOutsideAPagesKeyRangeLeavesItCached) {
   Create(R"({"cat":"a","views":55})");
   EXPECT_EQ(Ask(*engine_, first), Tier::kMemory);
   EXPECT_EQ(Ask(*engine_, second_page), Tier::kMemory);
+  engine_.reset();
   auto other = OpenEngine();
   EXPECT_EQ(Ask(*other, first), Tier::kKv);
   EXPECT_EQ(Ask(*other, second_page), Tier::kKv);
 
-  // 35 lands inside the second page's range: it goes, in both engines; the first stays.
-  Create(R"({"cat":"a","views":35})");
-  EXPECT_EQ(Ask(*engine_, first), Tier::kMemory);
-  EXPECT_EQ(Ask(*engine_, second_page), Tier::kDatabase);
-  engine_->FlushFills();
+  // 35 lands inside the second page's range: it goes; the first stays.
+  Create(R"({"cat":"a","views":35})", other.get());
   EXPECT_EQ(Ask(*other, first), Tier::kMemory);
-  EXPECT_EQ(Ask(*other, second_page), Tier::kKv);  // the refill the first engine wrote
+  EXPECT_EQ(Ask(*other, second_page), Tier::kDatabase);
+  other->FlushFills();
+  other.reset();
+  engine_ = OpenEngine();
+  EXPECT_EQ(Ask(*engine_, first), Tier::kKv);        // read before 35, still valid
+  EXPECT_EQ(Ask(*engine_, second_page), Tier::kKv);  // the refill
 }
 
 TEST_F(InvalidationTest, EveryKindOfChangeReachesThePagesItChanges) {
@@ -218,12 +228,15 @@ TEST_F(InvalidationTest, ASingleDocumentIsDroppedOnlyByChangesToItsRoot) {
   engine_->FlushFills();
   Edit(b, R"({"views":5})");
   EXPECT_EQ(get(*engine_, a), Tier::kMemory);
+  engine_.reset();
   auto other = OpenEngine();
   EXPECT_EQ(get(*other, a), Tier::kKv);  // served from L2 as well
-  Edit(a, R"({"views":6})");
-  EXPECT_EQ(get(*engine_, a), Tier::kDatabase);
-  engine_->FlushFills();
-  EXPECT_EQ(get(*other, a), Tier::kKv);  // the first engine's refill; its own copy went
+  Edit(a, R"({"views":6})", other.get());
+  EXPECT_EQ(get(*other, a), Tier::kDatabase);
+  other->FlushFills();
+  other.reset();
+  engine_ = OpenEngine();
+  EXPECT_EQ(get(*engine_, a), Tier::kKv);  // the refill; the copy read before the edit is gone
 }
 
 TEST_F(InvalidationTest, AHeldMissWithAParkedWaiterDoesNotDelayAnUnrelatedQuery) {
@@ -266,6 +279,7 @@ TEST_F(InvalidationTest, AReaderThatRacedAWriteLeavesNoStalePage) {
   EXPECT_EQ(Ask(*engine_, q), Tier::kDatabase);  // the raced page was not admitted
   EXPECT_GE(engine_->Stats().stale_fills, 1u);
   engine_->FlushFills();
+  engine_.reset();
   auto other = OpenEngine();
   Ask(*other, q);  // compared with the store: never the raced page
 }

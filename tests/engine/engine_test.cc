@@ -83,6 +83,23 @@ TEST_F(EngineTest, AsyncQueryWithFuture) {
   EXPECT_EQ(fut2.get()->tier(), Tier::kMemory);
 }
 
+// LMDB allows one environment per process: a second Engine on the data dir runs without L2
+// while the first is open, and the next one opened after it closed has L2 again.
+TEST_F(EngineTest, ASecondEngineOnTheDataDirInOneProcessRunsWithoutL2) {
+  Options options;
+  options.data_dir = dir_.string();
+  options.l2_map_size_bytes = 64 << 20;
+  auto second = Engine::Open(options);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(engine_->Stats().l2_available);
+  EXPECT_FALSE((*second)->Stats().l2_available);
+  engine_.reset();
+  second->reset();
+  auto third = Engine::Open(options);
+  ASSERT_TRUE(third.ok());
+  EXPECT_TRUE((*third)->Stats().l2_available);
+}
+
 TEST_F(EngineTest, L2AnswersAfterL1IsGone) {
   CreatePublished(R"({"views":1})");
   storage::Query q;

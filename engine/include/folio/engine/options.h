@@ -32,6 +32,9 @@ struct Options {
   bool l1_thread_front = true;
 
   // ---- L2: LMDB in <data_dir>/kv ----
+  // LMDB allows one open environment per process: while an Engine of this process uses a
+  // data dir's L2, another Engine opened on the same data dir in this process runs without
+  // L2 (EngineStats::l2_available is false). Other processes share it as usual.
   bool l2_enabled = true;
   // Upper bound of the LMDB map, bytes. Every process on the data dir must agree. Default 1 GiB.
   size_t l2_map_size_bytes = size_t{1} << 30;
@@ -83,7 +86,8 @@ struct Options {
 class EngineHooks {
  public:
   virtual ~EngineHooks() = default;
-  // A query missed L1 and L2 and is about to read SQLite (its key and log position are already taken).
+  // A query missed L1 and L2 and is about to read SQLite (its key and log position are already
+  // taken).
   virtual void BeforeDatabaseRead() {}
   // A query read its page from SQLite and is about to fill L1 and L2.
   virtual void BeforeFill() {}
