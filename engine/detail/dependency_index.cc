@@ -165,7 +165,10 @@ void DependencyIndex::ForCandidates(const Scope& scope, const storage::RowImage&
                                     const std::function<void(const Group&)>& visit) {
   for (const Group* group : scope.unindexed)
     visit(*group);
-  for (const auto& [field_key, values] : scope.by_value) {
+  for (const auto& field_entry : scope.by_value) {
+    // Not a structured binding: lambdas cannot capture those before C++20 P1091 (clang 14).
+    const std::string& field_key = field_entry.first;
+    const auto& values = field_entry.second;
     auto visit_value = [&](const storage::SqlValue& value) {
       auto key = ValueKey(value);
       if (!key) return;
