@@ -113,8 +113,9 @@ class Engine::Impl {
       case detail::L2Tier::Outcome::kFault:
         return std::nullopt;  // counted by the tier
     }
-    bool fresh =
-        freshness->UntouchedSince(query.tenant, query.type, query.axis, detail::PageReadAt(*bytes));
+    storage::LogPosition checked_at;
+    bool fresh = freshness->UntouchedSince(query.tenant, query.type, query.axis,
+                                           detail::PageReadAt(*bytes), &checked_at);
     const bool fill_l1 = l1->capacity() > 0;
     detail::PageTrailer trailer;
     std::shared_ptr<const storage::ListingPredicate> predicate;
@@ -126,7 +127,7 @@ class Engine::Impl {
         kv_stale.Add();
         return std::nullopt;
       }
-      if (!fresh) fresh = freshness->CheckPage(*predicate, trailer);
+      if (!fresh) fresh = freshness->CheckPage(*predicate, trailer, &checked_at);
     }
     if (!fresh) {
       kv_stale.Add();
@@ -134,6 +135,9 @@ class Engine::Impl {
     }
     kv_hits.Add();
     if (fill_l1) {
+      // Valid at checked_at as at its read: admitted as read there, so the admission checks
+      // only what was applied since, not the changes just checked again.
+      trailer.read_at = checked_at;
       // The L2 entry is live, so no boundary passed since its read: the next one after now
       // bounds it.
       const int64_t ttl = TtlUntil(freshness->PageDeadlineMicros(
@@ -347,8 +351,8 @@ storage::DocumentStore& Engine::store() {
 Engine::Lookup Engine::PrepareLookup(const storage::Query& query) {
   impl_->freshness->Sync();
   Lookup lookup;
-  lookup.generation = impl_->freshness->Generation(query.tenant, query.type, query.axis);
-  lookup.key = detail::PageKey(impl_->store->instance_id(), query, lookup.generation);
+  lookup.key = detail::PageKey(impl_->store->instance_id(), query,
+                               impl_->freshness->Generation(query.tenant, query.type, query.axis));
   lookup.hash = cache::LruCache::HashKey(KeyView(lookup.key));
   lookup.applied_seq = impl_->freshness->applied_seq();
   return lookup;

@@ -22,6 +22,12 @@ bool HasBoundaryAfter(const storage::RowImage& row, int64_t now_seconds) {
 
 Freshness::Freshness(const Config& config) : config_(config) {}
 
+void Freshness::TypeKeyInto(std::string& out, std::string_view tenant, std::string_view type) {
+  out.assign(tenant);
+  out.push_back('\x1f');
+  out.append(type);
+}
+
 std::string Freshness::RootKey(std::string_view tenant, std::string_view root_id) {
   std::string key;
   key.reserve(tenant.size() + root_id.size() + 1);
@@ -38,13 +44,10 @@ Result<std::unique_ptr<Freshness>> Freshness::Open(const Config& config) {
   }
   std::unique_ptr<Freshness> f(new Freshness(config));
   f->seen_epoch_.store(config.epoch->Load());
-  auto rows = config.store->ListGenerations();
-  if (!rows.ok()) return rows.status();
-  f->generations_.Publish(*rows);
-  // The retained log, so that L2 entries read before this process started can be checked.
-  // Nothing is cached in L1 yet, so applying it drops nothing.
+  // The generations, and the retained log, so that L2 entries read before this process
+  // started can be checked.
   std::lock_guard catchup(f->catchup_mu_);
-  FOLIO_RETURN_IF_ERROR(f->CatchUpLocked(/*load_images=*/false));
+  FOLIO_RETURN_IF_ERROR(f->CatchUpLocked(/*opening=*/true));
   return f;
 }
 
@@ -79,10 +82,11 @@ Status Freshness::OnDataVersionChanged() {
   return CatchUpLocked();
 }
 
-Status Freshness::CatchUpLocked(bool load_images) {
+Status Freshness::CatchUpLocked(bool opening) {
   auto generations = config_.store->ListGenerations();
   if (!generations.ok()) return generations.status();
-  if (generations_.Publish(*generations) > 0) invalidations_.Add();
+  if (generations_.Publish(*generations) > 0 && !opening) invalidations_.Add();
+  bool load_images = !opening;
 
   for (;;) {
     storage::LogPosition from = applied();
@@ -147,26 +151,23 @@ Status Freshness::CatchUpLocked(bool load_images) {
         }
         history_.pop_front();
       }
-      // A change can bring its type's next schedule boundary nearer only if the root now has
-      // a boundary ahead (one it no longer has only makes a page expire early, which is safe):
-      // only then is the type's boundary looked up again.
-      {
-        std::lock_guard boundary_lock(boundary_mu_);
-        for (const auto& [what, t] : touched) {
-          if (!t.published) continue;
-          auto image = images_.find(RootKey(std::get<0>(what), std::get<2>(what)));
-          if (image != images_.end() && !HasBoundaryAfter(image->second.published, now)) {
-            continue;
-          }
-          ++type_changes_[std::get<0>(what) + '\x1f' + std::get<1>(what)];
-        }
-      }
       size_t dropped = 0;
+      std::string type_key;
       for (const auto& [what, t] : touched) {
         const auto& [tenant, type, root_id] = what;
         auto image = images_.find(RootKey(tenant, root_id));
-        if (image == images_.end()) continue;  // at open: nothing is cached yet
-        dropped += index_.DropTouched(image->second, t.root_hash, type, t.published, t.draft, now,
+        const storage::RootImage* root = image == images_.end() ? nullptr : &image->second;
+        // A change can bring its type's next schedule boundary nearer only if the root now
+        // has a boundary ahead (one it no longer has only makes a page expire early, which is
+        // safe): only then is the type's boundary looked up again. Without an image (at
+        // open), it is.
+        if (t.published && (root == nullptr || HasBoundaryAfter(root->published, now))) {
+          TypeKeyInto(type_key, tenant, type);
+          std::lock_guard boundary_lock(boundary_mu_);
+          ++type_changes_[type_key];
+        }
+        if (root == nullptr) continue;  // at open: nothing is cached yet
+        dropped += index_.DropTouched(*root, t.root_hash, type, t.published, t.draft, now,
                                       [this](const DependencyIndex::Slot& slot) {
                                         config_.l1->Erase(KeyView(slot.key), slot.hash);
                                       });
@@ -298,10 +299,8 @@ bool Freshness::AdmitDocument(const DependencyIndex::Slot& slot, const std::stri
                               const std::string& root_id, storage::Axis axis,
                               storage::LogPosition read_at, const std::function<void()>& insert) {
   std::lock_guard lock(mu_);
-  if (read_at.seq <= applied_.seq && read_at != applied_) {
-    if (!KnownLocked(read_at)) return false;
-    auto last = root_last_change_.find(RootKey(tenant, root_id));
-    if (last != root_last_change_.end() && last->second > read_at.seq) return false;
+  if (read_at.seq <= applied_.seq && !RootUnchangedSinceLocked(tenant, root_id, read_at)) {
+    return false;
   }
   insert();
   index_.AddDocument(slot, RootHash(tenant, root_id), axis);
@@ -309,24 +308,28 @@ bool Freshness::AdmitDocument(const DependencyIndex::Slot& slot, const std::stri
 }
 
 bool Freshness::UntouchedSince(const std::string& tenant, const std::string& type,
-                               storage::Axis axis, storage::LogPosition read_at) const {
+                               storage::Axis axis, storage::LogPosition read_at,
+                               storage::LogPosition* checked_at) const {
   // Built before the lock, into a buffer the thread reuses: no allocation once warm.
   thread_local std::string scope;
   DependencyIndex::ScopeKeyInto(scope, tenant, type, axis);
   std::lock_guard lock(mu_);
+  *checked_at = applied_;
   if (read_at == applied_) return true;  // nothing applied since the read
   if (read_at.seq > applied_.seq || !KnownLocked(read_at)) return false;
   auto last = scope_last_change_.find(scope);
   return last == scope_last_change_.end() || last->second <= read_at.seq;
 }
 
-bool Freshness::CheckPage(const storage::ListingPredicate& predicate, const PageTrailer& trailer) {
+bool Freshness::CheckPage(const storage::ListingPredicate& predicate, const PageTrailer& trailer,
+                          storage::LogPosition* checked_at) {
   const int64_t now = config_.clock->NowSeconds();
   std::vector<std::pair<std::string, std::string>> missing;
   int64_t applied_seq;
   {
     std::lock_guard lock(mu_);
     if (trailer.read_at.seq > applied_.seq || !KnownLocked(trailer.read_at)) return false;
+    *checked_at = applied_;
     if (PageUntouchedLocked(predicate, trailer, now, &missing)) return true;
     if (missing.empty()) return false;  // touched
     applied_seq = applied_.seq;
@@ -338,20 +341,26 @@ bool Freshness::CheckPage(const storage::ListingPredicate& predicate, const Page
   std::lock_guard lock(mu_);
   for (auto& image : *loaded) {
     // A catch-up that applied a change to the root meanwhile stored a newer image: keep it.
-    auto last = root_last_change_.find(RootKey(image.tenant, image.root_id));
+    const std::string key = RootKey(image.tenant, image.root_id);
+    auto last = root_last_change_.find(key);
     if (last != root_last_change_.end() && last->second > applied_seq) continue;
-    if (images_.count(RootKey(image.tenant, image.root_id)) == 0) {
-      RememberImageLocked(std::move(image));
-    }
+    if (images_.count(key) == 0) RememberImageLocked(std::move(image));
   }
   if (trailer.read_at.seq > applied_.seq || !KnownLocked(trailer.read_at)) return false;
+  *checked_at = applied_;
   return PageUntouchedLocked(predicate, trailer, now);
 }
 
 bool Freshness::CheckDocument(const std::string& tenant, const std::string& root_id,
                               storage::LogPosition read_at) const {
   std::lock_guard lock(mu_);
-  if (read_at.seq > applied_.seq || !KnownLocked(read_at)) return false;
+  return read_at.seq <= applied_.seq && RootUnchangedSinceLocked(tenant, root_id, read_at);
+}
+
+bool Freshness::RootUnchangedSinceLocked(const std::string& tenant, const std::string& root_id,
+                                         storage::LogPosition read_at) const {
+  if (read_at == applied_) return true;
+  if (!KnownLocked(read_at)) return false;
   auto last = root_last_change_.find(RootKey(tenant, root_id));
   return last == root_last_change_.end() || last->second <= read_at.seq;
 }
@@ -376,9 +385,7 @@ int64_t Freshness::PageDeadlineMicros(const std::string& tenant, const std::stri
   if (!published) return 0;
   const int64_t read_seconds = read_micros / 1'000'000;
   thread_local std::string key;  // reused: no allocation per page once warm
-  key.assign(tenant);
-  key.push_back('\x1f');
-  key.append(type);
+  TypeKeyInto(key, tenant, type);
   // Held across the lookup: a change applied meanwhile waits, then invalidates what we store.
   std::lock_guard lock(boundary_mu_);
   const uint64_t changes = type_changes_[key];

@@ -101,12 +101,17 @@ class Freshness {
   // ---- L2 ----
   // The check every L2 page hit makes first: true when `read_at` is a position of this
   // timeline that this process knows and no change to (tenant, type, axis) was applied since.
+  // On true, *checked_at is the applied position the answer holds for: the page is what a
+  // read there would list, so it can be admitted as read there (AdmitPage checks only the
+  // changes after it).
   bool UntouchedSince(const std::string& tenant, const std::string& type, storage::Axis axis,
-                      storage::LogPosition read_at) const;
+                      storage::LogPosition read_at, storage::LogPosition* checked_at) const;
   // The whole check, when UntouchedSince said no: whether any root changed since the page's
   // read can alter it (its rows, or its listing within its range). False also when that
   // cannot be told (too many changes, a root no longer in memory): a miss, never a stale page.
-  bool CheckPage(const storage::ListingPredicate& predicate, const PageTrailer& trailer);
+  // On true, *checked_at as for UntouchedSince.
+  bool CheckPage(const storage::ListingPredicate& predicate, const PageTrailer& trailer,
+                 storage::LogPosition* checked_at);
   // Whether an L2 document read at `read_at` is still current.
   bool CheckDocument(const std::string& tenant, const std::string& root_id,
                      storage::LogPosition read_at) const;
@@ -140,10 +145,15 @@ class Freshness {
 
   // Applies the log from applied_ to its head. Serialized by catchup_mu_.
   void CatchUp();
-  // REQUIRES: catchup_mu_ held. `load_images` is false at open, when nothing is cached yet.
-  Status CatchUpLocked(bool load_images = true);
+  // REQUIRES: catchup_mu_ held. `opening`: the first catch-up, in Open, when nothing is
+  // cached yet (no roots to load, nothing to drop or count).
+  Status CatchUpLocked(bool opening = false);
   // REQUIRES: mu_ held. Whether `position` is a position of this timeline we still know.
   bool KnownLocked(storage::LogPosition position) const;
+  // REQUIRES: mu_ held. Whether `read_at` is known and no change to the root was applied
+  // after it.
+  bool RootUnchangedSinceLocked(const std::string& tenant, const std::string& root_id,
+                                storage::LogPosition read_at) const;
   // REQUIRES: mu_ held. The roots changed after `since` in `scope` (tenant, type, axis); nullopt
   // when more than check_limit.
   std::optional<std::vector<const LoggedChange*>> ChangesSinceLocked(storage::LogPosition since,
@@ -158,6 +168,8 @@ class Freshness {
   void ResetLocked();
   void RememberImageLocked(storage::RootImage image);
   static std::string RootKey(std::string_view tenant, std::string_view root_id);
+  // tenant '\x1f' type, into `out`: the key of boundaries_ and type_changes_.
+  static void TypeKeyInto(std::string& out, std::string_view tenant, std::string_view type);
 
   const Config config_;
   GenerationTable generations_;

@@ -168,9 +168,8 @@ class Engine {
 
   // The cache key of a query, computed once; what the async forms pass between threads.
   struct Lookup {
-    std::array<char, 24> key;  // 128-bit query hash + 64-bit generation
+    std::array<char, 24> key;  // 128-bit query hash + 64-bit generation (coarse fallback)
     uint64_t hash;             // of `key`, for the L1 shard and table
-    uint64_t generation;       // of the query's (tenant, type), taken before any read
     // The change-log position this process had applied when the lookup was made: misses
     // share one SQLite read only with readers that started at the same position, so a
     // reader that starts after a write never waits for a read that began before it.
