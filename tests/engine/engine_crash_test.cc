@@ -67,6 +67,23 @@ std::vector<storage::Query> Listings() {
   return out;
 }
 
+// Registers the types the children write and read, and publishes the counter (its root is
+// returned), `fixed` documents of the type no child writes, and `items` items. The engine is
+// closed again before any fork.
+std::string Seed(const std::string& dir, int fixed, int items) {
+  auto engine = Must(Engine::Open(EngineOptions(dir)), "setup open");
+  Must(engine->RegisterType({"counter", "", {{"v", storage::FieldKind::kInteger}}, {}}), "reg");
+  Must(engine->RegisterType({"item", "", {{"n", storage::FieldKind::kInteger}}, {}}), "reg");
+  Must(engine->RegisterType({"fixed", "", {}, {}}), "reg");
+  const std::string counter_root =
+      engine_testing::CreatePublished(*engine, R"({"v":0})", "counter");
+  for (int i = 0; i < fixed; ++i)
+    engine_testing::CreatePublished(*engine, "{}", "fixed");
+  for (int i = 0; i < items; ++i)
+    engine_testing::CreatePublished(*engine, "{\"n\":" + std::to_string(i) + "}", "item");
+  return counter_root;
+}
+
 // The child's loop: bump the counter (patch + publish), create and publish an item, and every
 // so often unpublish one; acknowledge each write after it returned; read every listing.
 [[noreturn]] void ChildLoop(const std::string& dir, const std::string& counter_root, uint64_t base,
@@ -108,24 +125,7 @@ std::vector<storage::Query> Listings() {
 
 TEST(EngineCrashTest, KilledAtRandomPointsLosesNoWriteAndLeavesNoStalePage) {
   TempDir dir;
-  std::string counter_root;
-  {
-    auto engine = Must(Engine::Open(EngineOptions(dir.str())), "setup open");
-    Must(engine->RegisterType({"counter", "", {{"v", storage::FieldKind::kInteger}}, {}}), "reg");
-    Must(engine->RegisterType({"item", "", {{"n", storage::FieldKind::kInteger}}, {}}), "reg");
-    Must(engine->RegisterType({"fixed", "", {}, {}}), "reg");
-    auto c = Must(engine->Write(storage::CreateOp{"default", "counter", R"({"v":0})", {}}), "c");
-    counter_root = c.document.root_id;
-    Must(engine->Write(
-             storage::LifecycleOp{"default", counter_root, storage::LifecycleAction::kPublish}),
-         "publish");
-    for (int i = 0; i < 5; ++i) {
-      auto f = Must(engine->Write(storage::CreateOp{"default", "fixed", "{}", {}}), "fixed");
-      Must(engine->Write(storage::LifecycleOp{"default", f.document.root_id,
-                                              storage::LifecycleAction::kPublish}),
-           "publish");
-    }
-  }  // closed before any fork
+  const std::string counter_root = Seed(dir.str(), /*fixed=*/5, /*items=*/0);
 
   std::mt19937 rng(4242);
   uint64_t acknowledged = 0;
@@ -206,31 +206,7 @@ TEST(EngineCrashTest, KilledBetweenACommitAndItsInvalidationLeavesNoStalePage) {
   for (int kill_at = 1; kill_at <= kCommitsPerRound; ++kill_at) {
     SCOPED_TRACE("killed after commit " + std::to_string(kill_at));
     TempDir dir;
-    std::string counter_root;
-    {
-      auto engine = Must(Engine::Open(EngineOptions(dir.str())), "setup");
-      Must(engine->RegisterType({"counter", "", {}, {}}), "counter type");
-      Must(engine->RegisterType({"item", "", {{"n", storage::FieldKind::kInteger}}, {}}),
-           "item type");
-      Must(engine->RegisterType({"fixed", "", {}, {}}), "fixed type");
-      auto counter = Must(engine->Write(storage::CreateOp{"default", "counter", "{}", {}}), "c");
-      counter_root = counter.document.root_id;
-      Must(engine->Write(
-               storage::LifecycleOp{"default", counter_root, storage::LifecycleAction::kPublish}),
-           "publish counter");
-      for (int i = 0; i < 3; ++i) {
-        auto item = Must(engine->Write(storage::CreateOp{
-                             "default", "item", "{\"n\":" + std::to_string(i) + "}", {}}),
-                         "item");
-        Must(engine->Write(storage::LifecycleOp{"default", item.document.root_id,
-                                                storage::LifecycleAction::kPublish}),
-             "publish item");
-        auto fixed = Must(engine->Write(storage::CreateOp{"default", "fixed", "{}", {}}), "f");
-        Must(engine->Write(storage::LifecycleOp{"default", fixed.document.root_id,
-                                                storage::LifecycleAction::kPublish}),
-             "publish fixed");
-      }
-    }
+    const std::string counter_root = Seed(dir.str(), /*fixed=*/3, /*items=*/3);
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {

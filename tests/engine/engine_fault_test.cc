@@ -43,11 +43,7 @@ class EngineFaultTest : public ::testing::Test {
   }
   static std::string CreatePublished(Engine& engine, int views, size_t pad = 0) {
     nlohmann::json d = {{"views", views}, {"pad", std::string(pad, 'p')}};
-    auto c = Must(engine.Write(storage::CreateOp{"default", "post", d.dump(), {}}), "create");
-    Must(engine.Write(storage::LifecycleOp{"default", c.document.root_id,
-                                           storage::LifecycleAction::kPublish}),
-         "publish");
-    return c.document.root_id;
+    return engine_testing::CreatePublished(engine, d.dump());
   }
   static storage::Query Listing(int limit, const char* sort = "updated_at", int min_views = -1) {
     storage::Query q;

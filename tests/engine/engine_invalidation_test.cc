@@ -59,10 +59,7 @@ class InvalidationTest : public ::testing::Test {
 
   // Writes through `engine` (default: engine_).
   std::string Create(const std::string& data, Engine* engine = nullptr) {
-    Engine& e = engine ? *engine : *engine_;
-    auto c = Must(e.Write(storage::CreateOp{"default", "post", data, {}}), "create");
-    Publish(c.document.root_id, &e);
-    return c.document.root_id;
+    return engine_testing::CreatePublished(engine ? *engine : *engine_, data);
   }
   void Publish(const std::string& root, Engine* engine = nullptr) {
     Engine& e = engine ? *engine : *engine_;

@@ -35,13 +35,7 @@ class EngineRaceTest : public ::testing::Test {
     return engine;
   }
   static std::string CreatePublished(Engine& engine, int views) {
-    auto c = Must(engine.Write(storage::CreateOp{
-                      "default", "post", "{\"views\":" + std::to_string(views) + "}", {}}),
-                  "create");
-    Must(engine.Write(storage::LifecycleOp{"default", c.document.root_id,
-                                           storage::LifecycleAction::kPublish}),
-         "publish");
-    return c.document.root_id;
+    return engine_testing::CreatePublished(engine, "{\"views\":" + std::to_string(views) + "}");
   }
   static storage::Query ListQuery() {
     storage::Query q;

@@ -77,11 +77,7 @@ class ScheduleTest : public ::testing::TestWithParam<TierSetup> {
     storage::CreateOp op{"default", "post", data, {}};
     op.fields.scheduled_at = scheduled_at;
     op.fields.expires_at = expires_at;
-    auto c = Must(engine.Write(op), "create");
-    Must(engine.Write(storage::LifecycleOp{"default", c.document.root_id,
-                                           storage::LifecycleAction::kPublish}),
-         "publish");
-    return c.document.root_id;
+    return engine_testing::CreatePublished(engine, std::move(op));
   }
   static storage::Query Listing() {
     storage::Query q;
@@ -223,11 +219,7 @@ class PrincipalTest : public ::testing::Test {
     principals_ = {anon, alice, bob, carol, editor_only, two_roles};
   }
   std::string Publish(const std::string& data) {
-    auto c = Must(engine_->Write(storage::CreateOp{"default", "post", data, {}}), "create");
-    Must(engine_->Write(storage::LifecycleOp{"default", c.document.root_id,
-                                             storage::LifecycleAction::kPublish}),
-         "publish");
-    return c.document.root_id;
+    return engine_testing::CreatePublished(*engine_, data);
   }
   // Queries as each principal in order (twice each, so the second is cached) and checks every
   // page against the store's answer for that principal.

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine_test_util.h"
 #include "folio/storage/document_store.h"
 
 namespace folio {
@@ -40,12 +41,7 @@ class EngineTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   std::string CreatePublished(const std::string& data) {
-    auto c = engine_->Write(storage::CreateOp{"default", "post", data, {}});
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    auto p = engine_->Write(
-        storage::LifecycleOp{"default", c->document.root_id, storage::LifecycleAction::kPublish});
-    EXPECT_TRUE(p.ok()) << p.status().ToString();
-    return c->document.root_id;
+    return engine_testing::CreatePublished(*engine_, data);
   }
 
   std::filesystem::path dir_;

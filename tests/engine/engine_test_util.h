@@ -123,6 +123,24 @@ inline bool RecvString(int fd, std::string* s) {
   return ReadAll(fd, s->data(), n);
 }
 
+// Creates `op`'s document through `writer` (an Engine or a DocumentStore: anything with
+// Write(WriteOp)) and publishes it; its root id. A failed write throws (a test failure).
+template <typename Writer>
+std::string CreatePublished(Writer& writer, storage::CreateOp op) {
+  const std::string tenant = op.tenant;
+  auto created = Must(writer.Write(storage::WriteOp(std::move(op))), "create");
+  Must(writer.Write(storage::WriteOp(storage::LifecycleOp{tenant, created.document.root_id,
+                                                          storage::LifecycleAction::kPublish})),
+       "publish");
+  return created.document.root_id;
+}
+// A document of `type` with `data`, in the default tenant.
+template <typename Writer>
+std::string CreatePublished(Writer& writer, std::string data, std::string type = "post") {
+  return CreatePublished(writer,
+                         storage::CreateOp{"default", std::move(type), std::move(data), {}});
+}
+
 // Why an engine page differs from the store's answer to the same query; empty when equal.
 inline std::string ComparePage(const Result<PageRef>& got, const Result<storage::Page>& want) {
   if (got.ok() != want.ok()) {

@@ -59,11 +59,7 @@ class FreshnessTest : public ::testing::Test {
   }
 
   std::string Publish(const std::string& data) {
-    auto c = Must(store_->Create(storage::CreateOp{"default", "post", data, {}}), "create");
-    Must(store_->Apply(storage::LifecycleOp{"default", c.document.root_id,
-                                            storage::LifecycleAction::kPublish}),
-         "publish");
-    return c.document.root_id;
+    return engine_testing::CreatePublished(*store_, data);
   }
   void Patch(const std::string& root, const std::string& data) {
     Must(store_->Patch(storage::PatchOp{"default", root, data, {}}), "patch");
@@ -108,6 +104,7 @@ class FreshnessTest : public ::testing::Test {
   std::unique_ptr<cache::LruCache> l1_;
   std::unique_ptr<SharedEpoch> epoch_;
   std::unique_ptr<Freshness> freshness_;
+  storage::LogPosition checked_at_;  // what the L2 checks say they checked through
 };
 
 TEST_F(FreshnessTest, AChangeDropsExactlyThePagesItTouches) {
@@ -149,18 +146,19 @@ TEST_F(FreshnessTest, AnL2EntryIsCheckedAgainstTheChangesSinceItsRead) {
   freshness_->AfterWrite();
   Read page = ReadPage(ByCat("a"));
   EXPECT_TRUE(freshness_->UntouchedSince("default", "post", storage::Axis::kPublished,
-                                         page.trailer.read_at));
+                                         page.trailer.read_at, &checked_at_));
   // A change in the type, outside the page's filter: the fast check says "look closer",
   // the full check says the page holds.
   const std::string b = Publish(R"({"cat":"b","views":1})");
   freshness_->AfterWrite();
   EXPECT_FALSE(freshness_->UntouchedSince("default", "post", storage::Axis::kPublished,
-                                          page.trailer.read_at));
-  EXPECT_TRUE(freshness_->CheckPage(*page.predicate, page.trailer));
+                                          page.trailer.read_at, &checked_at_));
+  EXPECT_TRUE(freshness_->CheckPage(*page.predicate, page.trailer, &checked_at_));
+  EXPECT_EQ(checked_at_, freshness_->applied());
   // The same document moved into the page's listing: no longer.
   Patch(b, R"({"cat":"a"})");
   freshness_->AfterWrite();
-  EXPECT_FALSE(freshness_->CheckPage(*page.predicate, page.trailer));
+  EXPECT_FALSE(freshness_->CheckPage(*page.predicate, page.trailer, &checked_at_));
 }
 
 TEST_F(FreshnessTest, AFreshProcessChecksEntriesReadBeforeItStarted) {
@@ -170,10 +168,10 @@ TEST_F(FreshnessTest, AFreshProcessChecksEntriesReadBeforeItStarted) {
   Publish(R"({"cat":"b","views":3})");
   // A process that starts now knows the log but has no root images: it loads them.
   auto later = OpenFreshness(*store_, *epoch_);
-  EXPECT_TRUE(later->CheckPage(*page.predicate, page.trailer));
+  EXPECT_TRUE(later->CheckPage(*page.predicate, page.trailer, &checked_at_));
   Publish(R"({"cat":"a","views":0})");
   ASSERT_TRUE(later->OnDataVersionChanged().ok());
-  EXPECT_FALSE(later->CheckPage(*page.predicate, page.trailer));
+  EXPECT_FALSE(later->CheckPage(*page.predicate, page.trailer, &checked_at_));
 }
 
 TEST_F(FreshnessTest, APositionOfAnotherTimelineIsNeverServed) {
@@ -182,10 +180,12 @@ TEST_F(FreshnessTest, APositionOfAnotherTimelineIsNeverServed) {
   Read page = ReadPage(ByCat("a"));
   storage::LogPosition forged = page.trailer.read_at;
   forged.salt ^= 1;
-  EXPECT_FALSE(freshness_->UntouchedSince("default", "post", storage::Axis::kPublished, forged));
+  EXPECT_FALSE(freshness_->UntouchedSince("default", "post", storage::Axis::kPublished, forged,
+                                          &checked_at_));
   storage::LogPosition ahead = page.trailer.read_at;
   ahead.seq += 100;
-  EXPECT_FALSE(freshness_->UntouchedSince("default", "post", storage::Axis::kPublished, ahead));
+  EXPECT_FALSE(freshness_->UntouchedSince("default", "post", storage::Axis::kPublished, ahead,
+                                          &checked_at_));
   EXPECT_FALSE(freshness_->CheckDocument("default", "x", forged));
 }
 
@@ -217,8 +217,8 @@ TEST_F(FreshnessTest, ADatabaseThatWentBackInTimeClearsL1AndItsPositions) {
   Publish(R"({"cat":"a","views":3})");  // the same seq again, another salt
   freshness_->AfterWrite();
   EXPECT_FALSE(freshness_->UntouchedSince("default", "post", storage::Axis::kPublished,
-                                          page.trailer.read_at));
-  EXPECT_FALSE(freshness_->CheckPage(*page.predicate, page.trailer));
+                                          page.trailer.read_at, &checked_at_));
+  EXPECT_FALSE(freshness_->CheckPage(*page.predicate, page.trailer, &checked_at_));
 }
 
 TEST_F(FreshnessTest, ALogFollowedAcrossARollbackResetsL1) {
