@@ -163,21 +163,7 @@ Status LoadRoot(Connection& conn, TypeLookup& types, RootImage* root) {
     if (r.draft) root->draft = std::move(r.image);
   }
 
-  auto rules = conn.Prepare(
-      "SELECT principal_type, principal_id, permission, effect FROM document_permissions "
-      "WHERE tenant_id = ?1 AND root_id = ?2 AND permission = 'read'");
-  if (!rules.ok()) return rules.status();
-  rules->BindText(1, root->tenant);
-  rules->BindText(2, root->root_id);
-  for (;;) {
-    auto row = rules->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    root->read_rules.push_back(
-        PermissionRule{std::string(rules->ColumnText(0)), std::string(rules->ColumnText(1)),
-                       std::string(rules->ColumnText(2)), std::string(rules->ColumnText(3))});
-  }
-  return Status::Ok();
+  return ReadPermissionRules(conn, root->tenant, root->root_id, "read", &root->read_rules);
 }
 
 }  // namespace

@@ -477,22 +477,30 @@ Result<std::vector<PermissionRule>> DocumentStore::GetPermissions(const std::str
                                                                   const std::string& root_id) {
   Impl::ReadLease reader = impl_->AcquireReader();
   FOLIO_RETURN_IF_ERROR(RequireDocument(*reader, tenant, root_id));
-  auto stmt = reader->Prepare(
+  std::vector<PermissionRule> rules;
+  FOLIO_RETURN_IF_ERROR(ReadPermissionRules(*reader, tenant, root_id, std::nullopt, &rules));
+  return rules;
+}
+
+Status ReadPermissionRules(detail::Connection& conn, const std::string& tenant,
+                           const std::string& root_id, const std::optional<std::string>& permission,
+                           std::vector<PermissionRule>* rules) {
+  auto stmt = conn.Prepare(
       "SELECT principal_type, principal_id, permission, effect FROM document_permissions "
-      "WHERE tenant_id = ?1 AND root_id = ?2 ORDER BY created_at, id");
+      "WHERE tenant_id = ?1 AND root_id = ?2 AND (?3 IS NULL OR permission = ?3) "
+      "ORDER BY created_at, id");
   if (!stmt.ok()) return stmt.status();
   stmt->BindText(1, tenant);
   stmt->BindText(2, root_id);
-  std::vector<PermissionRule> rules;
+  stmt->BindOptionalText(3, permission);
   for (;;) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
-    if (!*row) break;
-    rules.push_back(
+    if (!*row) return Status::Ok();
+    rules->push_back(
         PermissionRule{std::string(stmt->ColumnText(0)), std::string(stmt->ColumnText(1)),
                        std::string(stmt->ColumnText(2)), std::string(stmt->ColumnText(3))});
   }
-  return rules;
 }
 
 }  // namespace folio::storage

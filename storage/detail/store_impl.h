@@ -88,6 +88,12 @@ Document ReadDocumentRow(const detail::Statement& stmt, int first_col);
 // (numbered parameters `user_param`, `roles_param` = JSON array, `groups_param` = JSON array)
 // may read.
 std::string ReadPermissionClause(int user_param, int roles_param, int groups_param);
+
+// Appends the permission rules of (tenant, root) to *rules, in the order they were written;
+// only those for `permission` when it is set.
+Status ReadPermissionRules(detail::Connection& conn, const std::string& tenant,
+                           const std::string& root_id, const std::optional<std::string>& permission,
+                           std::vector<PermissionRule>* rules);
 void BindPrincipal(detail::Statement& stmt, const Principal& p, int user_param, int roles_param,
                    int groups_param);
 
