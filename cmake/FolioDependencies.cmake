@@ -1,17 +1,14 @@
-# Finds folio's library dependencies. Used by the build and, installed, by folioConfig.cmake,
-# so a consumer of the installed package resolves the same imported targets.
-include(CMakeFindDependencyMacro)
-find_package(PkgConfig REQUIRED)
+# Finds folio's library dependencies for the build (engine/ finds Boost). The installed
+# folioConfig.cmake finds the same ones with find_dependency, for the imported targets the
+# exported link interfaces name: keep the two lists in step (tests/consumer fails otherwise).
+list(APPEND CMAKE_MODULE_PATH ${CMAKE_CURRENT_LIST_DIR}/modules)  # FindLMDB, FindxxHash
 
 find_package(SQLite3 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(Threads REQUIRED)
+find_package(LMDB REQUIRED)
+find_package(xxHash REQUIRED)
 
-if(NOT TARGET folio_dep::lmdb)
-  pkg_check_modules(FOLIO_LMDB REQUIRED IMPORTED_TARGET GLOBAL lmdb)
-  add_library(folio_dep::lmdb ALIAS PkgConfig::FOLIO_LMDB)
-endif()
-if(NOT TARGET folio_dep::xxhash)
-  pkg_check_modules(FOLIO_XXHASH REQUIRED IMPORTED_TARGET GLOBAL libxxhash)
-  add_library(folio_dep::xxhash ALIAS PkgConfig::FOLIO_XXHASH)
-endif()
+# The components name these, not the Find modules' targets (which the export records).
+add_library(folio_dep::lmdb ALIAS LMDB::LMDB)
+add_library(folio_dep::xxhash ALIAS xxHash::xxHash)

@@ -1,35 +1,54 @@
-// Opens a store through the installed headers and library, writes and lists one document.
-#include <folio/storage/document_store.h>
+// Uses the installed package as an embedding program would: opens an Engine on DATA_DIR,
+// registers a type, creates and publishes a document, and finds it in the published listing.
+// Built by find_package(folio) (CMakeLists.txt) and by pkg-config (run_consumer.cmake).
+#include <folio/engine/engine.h>
 
 #include <cstdio>
 #include <string>
+#include <string_view>
+
+namespace {
+
+int Fail(const char* step, const folio::Status& status) {
+  std::fprintf(stderr, "folio_consumer: %s: %s\n", step, status.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: folio_consumer DB_PATH\n");
+    std::fprintf(stderr, "usage: folio_consumer DATA_DIR\n");
     return 2;
   }
-  folio::storage::StoreOptions options;
-  options.path = argv[1];
-  auto store = folio::storage::DocumentStore::Open(options);
-  if (!store.ok()) {
-    std::fprintf(stderr, "open: %s\n", store.status().ToString().c_str());
-    return 1;
-  }
+  folio::Options options;
+  options.data_dir = argv[1];
+  auto engine = folio::Engine::Open(options);
+  if (!engine.ok()) return Fail("open", engine.status());
+
   folio::storage::TypeDefinition type;
   type.id = "note";
-  if (auto t = (*store)->RegisterType(type); !t.ok()) return 1;
-  auto created = (*store)->Create({"default", "note", R"({"text":"hello"})", {}});
-  if (!created.ok()) return 1;
-  if (!(*store)
-           ->Apply(
-               {"default", created->document.root_id, folio::storage::LifecycleAction::kPublish})
-           .ok())
-    return 1;
+  if (auto t = (*engine)->RegisterType(type); !t.ok()) return Fail("register type", t.status());
+  folio::storage::CreateOp create;
+  create.type = "note";
+  create.data = R"({"text":"hello"})";
+  auto created = (*engine)->Write(create);
+  if (!created.ok()) return Fail("create", created.status());
+  const std::string root_id = created->document.root_id;
+  folio::storage::LifecycleOp publish;
+  publish.root_id = root_id;
+  publish.action = folio::storage::LifecycleAction::kPublish;
+  if (auto p = (*engine)->Write(publish); !p.ok()) return Fail("publish", p.status());
+
   folio::storage::Query query;
   query.type = "note";
-  auto page = (*store)->List(query);
-  if (!page.ok() || page->count != 1) return 1;
-  std::printf("consumer ok: %s\n", page->documents_json.c_str());
+  auto page = (*engine)->Query(query);
+  if (!page.ok()) return Fail("query", page.status());
+  if (page->count() != 1 || page->documents_json().find(root_id) == std::string_view::npos) {
+    return Fail("query", folio::Status::NotFound("no published note " + root_id + " in " +
+                                                 std::string(page->documents_json())));
+  }
+  std::printf("consumer ok: %.*s\n", static_cast<int>(page->documents_json().size()),
+              page->documents_json().data());
   return 0;
 }

@@ -111,11 +111,13 @@ class Engine {
     if (!hit) below.emplace(query);
     return boost::asio::async_initiate<CompletionToken, void(Result<PageRef>)>(
         [this](auto handler, Lookup l, std::optional<PageRef> h, std::optional<storage::Query> q) {
+          // this-> spelled out: clang 14 takes a member call in a generic lambda for an
+          // unused capture of `this` otherwise (-Wunused-lambda-capture).
           if (h) {
-            Complete(std::move(handler), Result<PageRef>(std::move(*h)));
+            this->Complete(std::move(handler), Result<PageRef>(std::move(*h)));
             return;
           }
-          RunQueryOffThread(std::move(handler), std::move(*q), l);
+          this->RunQueryOffThread(std::move(handler), std::move(*q), l);
         },
         token, lookup, std::move(hit), std::move(below));
   }
@@ -125,8 +127,8 @@ class Engine {
                 storage::Principal principal, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(Result<DocumentRef>)>(
         [this](auto handler, std::string t, std::string r, storage::Axis a, storage::Principal p) {
-          RunOffThread(std::move(handler), [this, t = std::move(t), r = std::move(r), a,
-                                            p = std::move(p)]() { return Get(t, r, a, p); });
+          this->RunOffThread(std::move(handler), [this, t = std::move(t), r = std::move(r), a,
+                                                  p = std::move(p)]() { return Get(t, r, a, p); });
         },
         token, std::move(tenant), std::move(root_id), axis, std::move(principal));
   }
@@ -135,7 +137,7 @@ class Engine {
   auto AsyncWrite(storage::WriteOp op, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(Result<storage::WriteResult>)>(
         [this](auto handler, storage::WriteOp o) {
-          RunOffThread(std::move(handler), [this, o = std::move(o)]() { return Write(o); });
+          this->RunOffThread(std::move(handler), [this, o = std::move(o)]() { return Write(o); });
         },
         token, std::move(op));
   }
@@ -146,7 +148,7 @@ class Engine {
   auto AsyncRun(std::function<R()> fn, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(R)>(
         [this](auto handler, std::function<R()> f) {
-          RunOffThread(std::move(handler), std::move(f));
+          this->RunOffThread(std::move(handler), std::move(f));
         },
         token, std::move(fn));
   }
