@@ -16,6 +16,7 @@
 #include "data_dir.h"
 #include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
+#include "folio/storage/type_format.h"
 #include "http/connection_limits.h"
 #include "http/server.h"
 #include "progress_bar.h"
@@ -38,13 +39,14 @@ struct GlobalFlags {
 
 struct DocumentFlags {
   std::string data;
-  std::optional<std::string> slug, title, locale;
-  std::optional<int64_t> scheduled_at, expires_at;
+  std::optional<std::string> slug, title, locale, parent;
+  std::optional<int64_t> scheduled_at, expires_at, sort_order;
 };
 
 struct QueryFlags {
   std::string type, status = "published", locale = "default", sort = "updated_at", order = "desc",
                     cursor;
+  std::optional<std::string> parent;
   std::vector<std::string> where, facets;
   int limit = 20;
   bool all = false;
@@ -84,14 +86,20 @@ class Cli {
 
     auto* types = app.add_subcommand("types", "register and list document types");
     types->require_subcommand(1);
-    auto* types_add = types->add_subcommand("add", "register a type (or add fields to it)");
-    std::string type_id;
+    auto* types_add = types->add_subcommand(
+        "add",
+        "register a type (or add fields to it): --field/--facet, or --json in SonicJS's "
+        "DocumentType format");
+    std::string type_id, type_json;
     std::vector<std::string> fields, facets;
-    types_add->add_option("id", type_id, "type id, e.g. blog-post")->required();
+    types_add->add_option("id", type_id, "type id, e.g. blog-post (or the JSON's \"id\")");
     types_add->add_option("--field", fields,
                           "queryable field as name:kind (text, number, integer, boolean, date)");
     types_add->add_option("--facet", facets, "multi-valued field indexed as facets, e.g. tags");
-    types_add->callback([&, this] { code_ = TypesAdd(type_id, fields, facets); });
+    types_add->add_option("--json", type_json,
+                          "the type as JSON ({\"id\",\"queryableFields\":[…],\"settings\":{…}}), "
+                          "@file, or - for stdin");
+    types_add->callback([&, this] { code_ = TypesAdd(type_id, fields, facets, type_json); });
     types->add_subcommand("list", "list registered types")->callback([this] {
       code_ = TypesList();
     });
@@ -118,6 +126,8 @@ class Cli {
       cmd->add_option("--title", doc.title);
       cmd->add_option("--scheduled-at", doc.scheduled_at, "publish window start, Unix seconds");
       cmd->add_option("--expires-at", doc.expires_at, "publish window end, Unix seconds");
+      cmd->add_option("--parent", doc.parent, "parent document's root ('' for top level)");
+      cmd->add_option("--sort-order", doc.sort_order, "place among the parent's children");
     };
     auto* put =
         app.add_subcommand("put", "create a document (no ROOT) or write a new version of ROOT");
@@ -140,11 +150,41 @@ class Cli {
       cmd->callback([&, this, action = action] { code_ = Lifecycle(root, action); });
     }
 
-    auto* get = app.add_subcommand("get", "print one document");
-    std::string get_status = "published";
-    get->add_option("root", root)->required();
-    get->add_option("--status", get_status, "published or draft")->capture_default_str();
-    get->callback([&, this] { code_ = Get(root, get_status); });
+    auto* get = app.add_subcommand("get", "print one document, by ROOT or by --type and --slug");
+    std::string get_status = "published", get_type, get_slug, get_locale = "default";
+    get->add_option("root", root);
+    get->add_option("--status", get_status,
+                    "published or draft (by slug also any: the published row, else the draft)")
+        ->capture_default_str();
+    get->add_option("--type", get_type, "the type of the --slug");
+    get->add_option("--slug", get_slug, "read the document with this slug");
+    get->add_option("--locale", get_locale, "the locale of the --slug")->capture_default_str();
+    get->callback([&, this] {
+      code_ = get_slug.empty() ? Get(root, get_status)
+                               : GetBySlug(root, get_type, get_slug, get_locale, get_status);
+    });
+
+    auto* versions = app.add_subcommand("versions", "list ROOT's versions, newest first");
+    int versions_limit = 20;
+    std::string versions_cursor;
+    versions->add_option("root", root)->required();
+    versions->add_option("--limit", versions_limit, "versions per page, 1..100")
+        ->capture_default_str();
+    versions->add_option("--cursor", versions_cursor, "next_cursor of the previous page");
+    versions->callback([&, this] { code_ = Versions(root, versions_limit, versions_cursor); });
+    auto* version = app.add_subcommand("version",
+                                       "print version N of ROOT (--restore: make it "
+                                       "the current draft)");
+    int64_t version_number = 0;
+    bool restore_version = false;
+    version->add_option("root", root)->required();
+    version->add_option("n", version_number)->required();
+    version->add_flag("--restore", restore_version, "write a new current draft from version N");
+    version->callback([&, this] { code_ = Version(root, version_number, restore_version); });
+    auto* referrers =
+        app.add_subcommand("referrers", "list the live documents that reference ROOT");
+    referrers->add_option("root", root)->required();
+    referrers->callback([&, this] { code_ = Referrers(root); });
 
     QueryFlags query;
     auto* q = app.add_subcommand("query", "print a page of a listing (or every page with --all)");
@@ -239,8 +279,9 @@ class Cli {
     q->add_option("--where", f.where,
                   "filter field:op:value (eq ne lt lte gt gte in, in takes a|b|c) or field=value");
     q->add_option("--facet", f.facets, "facet filter field=value, e.g. tags=news");
-    q->add_option("--sort", f.sort, "updated_at, created_at or a registered field")
+    q->add_option("--sort", f.sort, "updated_at, created_at, sort_order or a registered field")
         ->capture_default_str();
+    q->add_option("--parent", f.parent, "only the children of this root ('' for top level)");
     q->add_option("--order", f.order, "desc or asc")->capture_default_str();
     q->add_option("--limit", f.limit, "documents per page, 1..100")->capture_default_str();
     q->add_option("--cursor", f.cursor, "next_cursor of the previous page");
@@ -296,9 +337,24 @@ class Cli {
   }
 
   int TypesAdd(const std::string& id, const std::vector<std::string>& fields,
-               const std::vector<std::string>& facets) {
+               const std::vector<std::string>& facets, const std::string& json_arg) {
     storage::TypeDefinition def;
-    def.id = id;
+    if (!json_arg.empty()) {
+      auto text = ReadData(json_arg);
+      if (!text.ok()) return Fail(text.status());
+      auto parsed = storage::ParseTypeJson(*text);
+      if (!parsed.ok()) return Fail(parsed.status());
+      def = std::move(*parsed);
+      if (!id.empty() && id != def.id) {
+        return Fail(Status::InvalidArgument("id '" + id + "' differs from the JSON's \"id\" '" +
+                                            def.id + "'"));
+      }
+    } else {
+      if (id.empty()) return Fail(Status::InvalidArgument("types add needs an id (or --json)"));
+      def.id = id;
+      // The short form registers as folio always did: a new version per save.
+      def.settings.versioning = true;
+    }
     for (const auto& f : fields) {
       size_t colon = f.find(':');
       std::string name = f.substr(0, colon);
@@ -310,12 +366,12 @@ class Cli {
       }
       def.fields[name] = *kind;
     }
-    def.facets = facets;
+    def.facets.insert(def.facets.end(), facets.begin(), facets.end());
     auto engine = OpenEngine(/*create=*/true);
     if (!engine) return 1;
     auto registered = engine->RegisterType(def);
     if (!registered.ok()) return Fail(registered.status());
-    out_ << TypeJson(*registered).dump() << "\n";
+    out_ << storage::TypeJson(*registered) << "\n";
     return 0;
   }
 
@@ -323,16 +379,8 @@ class Cli {
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
     for (const auto& t : engine->store().ListTypes())
-      out_ << TypeJson(t).dump() << "\n";
+      out_ << storage::TypeJson(t) << "\n";
     return 0;
-  }
-
-  static nlohmann::json TypeJson(const storage::TypeDefinition& t) {
-    nlohmann::json fields = nlohmann::json::object();
-    for (const auto& [name, kind] : t.fields)
-      fields[name] = storage::FieldKindName(kind);
-    return {
-        {"id", t.id}, {"display_name", t.display_name}, {"fields", fields}, {"facets", t.facets}};
   }
 
   int Seed(SeedOptions options) {
@@ -367,8 +415,8 @@ class Cli {
   int Put(const std::string& root, const std::string& type, const DocumentFlags& doc, bool merge) {
     auto data = ReadData(doc.data);
     if (!data.ok()) return Fail(data.status());
-    storage::DocumentFields fields{doc.slug,         doc.title,      doc.locale,
-                                   doc.scheduled_at, doc.expires_at, std::nullopt};
+    storage::DocumentFields fields{doc.slug,       doc.title,    doc.locale, doc.scheduled_at,
+                                   doc.expires_at, std::nullopt, doc.parent, doc.sort_order};
     if (root.empty() && type.empty()) {
       return Fail(Status::InvalidArgument("put without ROOT needs --type"));
     }
@@ -404,6 +452,84 @@ class Cli {
     return 0;
   }
 
+  int GetBySlug(const std::string& root, const std::string& type, const std::string& slug,
+                const std::string& locale, const std::string& status) {
+    if (!root.empty()) return Fail(Status::InvalidArgument("get takes ROOT or --slug, not both"));
+    if (type.empty()) return Fail(Status::InvalidArgument("get --slug needs --type"));
+    Engine::SlugStatus mode;
+    if (status == "published") {
+      mode = Engine::SlugStatus::kPublished;
+    } else if (status == "draft") {
+      mode = Engine::SlugStatus::kDraft;
+    } else if (status == "any") {
+      mode = Engine::SlugStatus::kAny;
+    } else {
+      return Fail(
+          Status::InvalidArgument("status '" + status + "' is not published, draft or any"));
+    }
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    auto doc = engine->GetBySlug(flags_.tenant, type, slug, locale, mode);
+    if (!doc.ok()) return Fail(doc.status());
+    out_ << "{\"data\":" << doc->json() << ",\"meta\":{\"cache\":" << CacheMetaJson(doc->tier())
+         << "}}\n";
+    return 0;
+  }
+
+  int Versions(const std::string& root, int limit, const std::string& cursor) {
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    auto list = engine->ListVersions(flags_.tenant, root, limit, cursor);
+    if (!list.ok()) return Fail(list.status());
+    out_ << "{\"data\":[";
+    for (size_t i = 0; i < list->versions.size(); ++i)
+      out_ << (i > 0 ? "," : "") << list->versions[i].ToJson();
+    out_ << "],\"meta\":{\"count\":" << list->versions.size() << ",\"next_cursor\":"
+         << (list->next_cursor ? nlohmann::json(*list->next_cursor).dump() : "null") << "}}\n";
+    return 0;
+  }
+
+  int Version(const std::string& root, int64_t number, bool restore) {
+    if (number < 1) {
+      return Fail(Status::InvalidArgument("version " + std::to_string(number) +
+                                          " is not a version number (1 or more)"));
+    }
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    if (restore) {
+      storage::LifecycleOp op{flags_.tenant, root, storage::LifecycleAction::kRestoreVersion};
+      op.version = number;
+      return PrintWrite(engine->Write(op));
+    }
+    auto doc = engine->GetVersion(flags_.tenant, root, number);
+    if (!doc.ok()) return Fail(doc.status());
+    out_ << "{\"data\":" << doc->ToJson() << "}\n";
+    return 0;
+  }
+
+  int Referrers(const std::string& root) {
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    auto list = engine->ListReferrers(flags_.tenant, root, 1000);
+    if (!list.ok()) return Fail(list.status());
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : *list) {
+      out.push_back(
+          {{"root_id", r.root_id},
+           {"document_id", r.document_id},
+           {"type", r.type},
+           {"field", r.field},
+           {"ordinal", r.ordinal},
+           {"ref_strength", r.strength == storage::RefStrength::kStrong ? "strong" : "weak"},
+           {"published", r.published},
+           {"current_draft", r.current_draft}});
+    }
+    out_ << nlohmann::json{{"data", out}, {"meta", {{"count", list->size()}}}}.dump(
+                -1, ' ', false, nlohmann::json::error_handler_t::replace)
+         << "\n";
+    return 0;
+  }
+
   Result<storage::Query> BuildQuery(const QueryFlags& f) {
     storage::Query q;
     q.tenant = flags_.tenant;
@@ -412,6 +538,7 @@ class Cli {
     q.sort = f.sort;
     q.limit = f.limit;
     q.cursor = f.cursor;
+    q.parent = f.parent;
     FOLIO_RETURN_IF_ERROR(ParseStatus(f.status, q));
     FOLIO_RETURN_IF_ERROR(ParseOrder(f.order, q));
     for (const auto& w : f.where)

@@ -101,6 +101,8 @@ Status ParseListingParams(const std::vector<std::pair<std::string, std::string>>
       query.cursor = value;
     } else if (key == "sort") {
       query.sort = value;
+    } else if (key == "parent") {
+      query.parent = value;
     } else if (key == "order") {
       FOLIO_RETURN_IF_ERROR(ParseOrder(value, query));
     } else if (key.rfind("where.", 0) == 0) {

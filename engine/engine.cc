@@ -114,7 +114,9 @@ class Engine::Impl {
         return std::nullopt;  // counted by the tier
     }
     storage::LogPosition checked_at;
-    bool fresh = freshness->UntouchedSince(query.tenant, query.type, query.axis,
+    // Documents of a global type change under the shared pool's tenant, whoever reads them.
+    const std::string scope_tenant = store->StorageTenant(query.type, query.tenant);
+    bool fresh = freshness->UntouchedSince(scope_tenant, query.type, query.axis,
                                            detail::PageReadAt(*bytes), &checked_at);
     const bool fill_l1 = l1->capacity() > 0;
     detail::PageTrailer trailer;
@@ -141,7 +143,7 @@ class Engine::Impl {
       // The L2 entry is live, so no boundary passed since its read: the next one after now
       // bounds it.
       const int64_t ttl = TtlUntil(freshness->PageDeadlineMicros(
-          query.tenant, query.type, IsPublished(query), options.clock->NowMicros()));
+          scope_tenant, query.type, IsPublished(query), options.clock->NowMicros()));
       if (ttl >= 0 && freshness->AdmitPage(
                           {lookup.key, lookup.hash}, predicate_key, std::move(predicate), trailer,
                           [&] { l1->Insert(KeyView(lookup.key), lookup.hash, bytes, ttl); })) {
@@ -183,11 +185,11 @@ class Engine::Impl {
       const size_t measured = (buffer->size() - docs_at) / static_cast<size_t>(page->count);
       bytes_per_document.store((per_doc * 7 + measured) / 8, std::memory_order_relaxed);
     }
-    const detail::PageTrailer trailer = detail::TrailerFor(query.tenant, *page->dependency);
+    const detail::PageTrailer trailer = detail::TrailerFor(*page->dependency);
     detail::FinishPage(*buffer, docs_at, *page, trailer);
     Bytes bytes = std::move(buffer);
-    const int64_t deadline =
-        freshness->PageDeadlineMicros(query.tenant, query.type, IsPublished(query), read_micros);
+    const int64_t deadline = freshness->PageDeadlineMicros(
+        page->dependency->predicate().tenant(), query.type, IsPublished(query), read_micros);
     if (options.hooks) options.hooks->BeforeFill();
     // The TTL is measured from the fill, so it is computed at the fill (a reader may have been
     // descheduled since its read); a page whose deadline passed is not cached at all.
@@ -468,6 +470,50 @@ Result<DocumentRef> Engine::Get(const std::string& tenant, const std::string& ro
     }
   }
   return DocumentRef(std::move(bytes), Tier::kDatabase);
+}
+
+Result<DocumentRef> Engine::GetBySlug(const std::string& tenant, const std::string& type,
+                                      const std::string& slug, const std::string& locale,
+                                      SlugStatus status, const storage::Principal& principal) {
+  storage::Query query;
+  query.tenant = tenant;
+  query.type = type;
+  query.locale = locale;
+  query.slug = slug;
+  query.principal = principal;
+  query.limit = 1;
+  for (storage::Axis axis : {storage::Axis::kPublished, storage::Axis::kDraft}) {
+    const bool wanted = axis == storage::Axis::kPublished ? status != SlugStatus::kDraft
+                                                          : status != SlugStatus::kPublished;
+    if (!wanted) continue;
+    query.axis = axis;
+    auto page = Query(query);
+    if (!page.ok()) return page.status();
+    if (page->count() == 0) continue;
+    // The page's documents are "[{…}]": the one document is inside the brackets.
+    const std::string_view docs = page->documents_json();
+    const size_t offset = static_cast<size_t>(docs.data() - page->bytes()->data()) + 1;
+    return DocumentRef(page->bytes(), page->tier(), offset, docs.size() - 2);
+  }
+  return Status::NotFound("no document of type '" + type + "' with slug '" + slug +
+                          "' in locale '" + locale + "'");
+}
+
+Result<storage::VersionList> Engine::ListVersions(const std::string& tenant,
+                                                  const std::string& root_id, int limit,
+                                                  const std::string& cursor) {
+  return impl_->store->ListVersions(tenant, root_id, limit, cursor);
+}
+
+Result<storage::Document> Engine::GetVersion(const std::string& tenant, const std::string& root_id,
+                                             int64_t version) {
+  return impl_->store->GetVersion(tenant, root_id, version);
+}
+
+Result<std::vector<storage::Referrer>> Engine::ListReferrers(const std::string& tenant,
+                                                             const std::string& root_id,
+                                                             int limit) {
+  return impl_->store->ListReferrers(tenant, root_id, limit);
 }
 
 Result<storage::WriteResult> Engine::Write(const storage::WriteOp& op) {

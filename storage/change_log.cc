@@ -106,7 +106,7 @@ Status LoadRowValues(Connection& conn, const TypeInfo* type, RowImage* image) {
     }
   }
   auto facets = conn.Prepare(
-      "SELECT field_name, value_text FROM document_facets "
+      "SELECT field_name, value_text, value_number FROM document_facets "
       "WHERE document_id = ?1");
   if (!facets.ok()) return facets.status();
   facets->BindText(1, image->id);
@@ -114,9 +114,14 @@ Status LoadRowValues(Connection& conn, const TypeInfo* type, RowImage* image) {
     auto row = facets->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    std::optional<std::string> value;
-    if (!facets->ColumnIsNull(1)) value = std::string(facets->ColumnText(1));
-    image->facets.emplace_back(std::string(facets->ColumnText(0)), std::move(value));
+    RowImage::Facet facet;
+    facet.field = facets->ColumnText(0);
+    if (!facets->ColumnIsNull(1)) {
+      facet.text = std::string(facets->ColumnText(1));
+    } else if (!facets->ColumnIsNull(2)) {
+      facet.number = facets->ColumnDouble(2);
+    }
+    image->facets.push_back(std::move(facet));
   }
   return Status::Ok();
 }
@@ -130,7 +135,8 @@ Status LoadRoot(Connection& conn, TypeLookup& types, RootImage* root) {
   {
     auto stmt = conn.Prepare(
         "SELECT id, type_id, locale, deleted_at, scheduled_at, expires_at, created_at, "
-        "updated_at, is_published = 1, is_current_draft = 1 FROM documents "
+        "updated_at, is_published = 1, is_current_draft = 1, slug, parent_root_id, sort_order "
+        "FROM documents "
         "WHERE tenant_id = ?1 AND root_id = ?2 AND (is_published = 1 OR is_current_draft = 1)");
     if (!stmt.ok()) return stmt.status();
     stmt->BindText(1, root->tenant);
@@ -152,6 +158,9 @@ Status LoadRoot(Connection& conn, TypeLookup& types, RootImage* root) {
       r.image.updated_at = stmt->ColumnInt(7);
       r.published = stmt->ColumnInt(8) != 0;
       r.draft = stmt->ColumnInt(9) != 0;
+      r.image.fields.emplace_back(detail::kSlugField, detail::ReadSqlValue(*stmt, 10));
+      r.image.fields.emplace_back(detail::kParentField, detail::ReadSqlValue(*stmt, 11));
+      r.image.fields.emplace_back(detail::kSortOrderField, detail::ReadSqlValue(*stmt, 12));
       rows.push_back(std::move(r));
     }
   }

@@ -20,6 +20,18 @@ struct DocumentView {
   std::string_view id, root_id, type, tenant, locale, status, data;
   int64_t version, created_at, updated_at;
   std::optional<int64_t> published_at;
+  std::optional<std::string_view> slug, title, path;
+  std::string_view parent_root_id;
+  int64_t sort_order;
+  std::optional<int64_t> scheduled_at, expires_at;
+  std::optional<std::string_view> created_by, updated_by;
+
+  static void AppendOptionalString(std::string& out, const std::optional<std::string_view>& v) {
+    if (v)
+      AppendJsonString(out, *v);
+    else
+      out += "null";
+  }
 
   void AppendJson(std::string& out) const {
     out += "{\"id\":";
@@ -36,6 +48,16 @@ struct DocumentView {
     AppendJsonString(out, locale);
     out += ",\"status\":";
     AppendJsonString(out, status);
+    out += ",\"slug\":";
+    AppendOptionalString(out, slug);
+    out += ",\"title\":";
+    AppendOptionalString(out, title);
+    out += ",\"path\":";
+    AppendOptionalString(out, path);
+    out += ",\"parent_root_id\":";
+    AppendJsonString(out, parent_root_id);
+    out += ",\"sort_order\":";
+    AppendJsonInt(out, sort_order);
     out += ",\"data\":";
     out += data;  // stored text is a valid JSON object (checked on write and by the schema)
     out += ",\"created_at\":";
@@ -44,17 +66,35 @@ struct DocumentView {
     AppendJsonInt(out, updated_at);
     out += ",\"published_at\":";
     AppendJsonOptionalInt(out, published_at);
+    out += ",\"scheduled_at\":";
+    AppendJsonOptionalInt(out, scheduled_at);
+    out += ",\"expires_at\":";
+    AppendJsonOptionalInt(out, expires_at);
+    out += ",\"created_by\":";
+    AppendOptionalString(out, created_by);
+    out += ",\"updated_by\":";
+    AppendOptionalString(out, updated_by);
     out += '}';
   }
 };
 
-DocumentView ViewRow(const detail::Statement& s) {
-  return DocumentView{s.ColumnText(0), s.ColumnText(1), s.ColumnText(3),        s.ColumnText(4),
-                      s.ColumnText(5), s.ColumnText(6), s.ColumnText(9),        s.ColumnInt(2),
-                      s.ColumnInt(12), s.ColumnInt(13), s.ColumnOptionalInt(14)};
+std::optional<std::string_view> OptionalText(const detail::Statement& s, int col) {
+  if (s.ColumnIsNull(col)) return std::nullopt;
+  return s.ColumnText(col);
 }
 
-constexpr int kSortValueColumn = 18;
+DocumentView ViewRow(const detail::Statement& s) {
+  DocumentView v{s.ColumnText(0),     s.ColumnText(1),         s.ColumnText(3),
+                 s.ColumnText(4),     s.ColumnText(5),         s.ColumnText(6),
+                 s.ColumnText(9),     s.ColumnInt(2),          s.ColumnInt(12),
+                 s.ColumnInt(13),     s.ColumnOptionalInt(14), OptionalText(s, 10),
+                 OptionalText(s, 11), OptionalText(s, 18),     s.ColumnText(19),
+                 s.ColumnInt(20),     s.ColumnOptionalInt(15), s.ColumnOptionalInt(16),
+                 OptionalText(s, 21), OptionalText(s, 22)};
+  return v;
+}
+
+constexpr int kSortValueColumn = 23;
 
 Status BindAll(detail::Statement& stmt, const std::vector<detail::SqlValue>& binds) {
   for (size_t i = 0; i < binds.size(); ++i) {
@@ -98,7 +138,8 @@ Result<ListingPlan> PlanListing(DocumentStore::Impl& impl, const Query& query,
 const char* const kDocumentColumns =
     "d.id, d.root_id, d.version_number, d.type_id, d.tenant_id, d.locale, d.status, "
     "d.is_current_draft, d.is_published, d.data, d.slug, d.title, d.created_at, d.updated_at, "
-    "d.published_at, d.scheduled_at, d.expires_at, d.deleted_at";
+    "d.published_at, d.scheduled_at, d.expires_at, d.deleted_at, d.path, d.parent_root_id, "
+    "d.sort_order, d.created_by, d.updated_by";
 
 Document ReadDocumentRow(const detail::Statement& s, int c) {
   Document d;
@@ -120,14 +161,25 @@ Document ReadDocumentRow(const detail::Statement& s, int c) {
   d.scheduled_at = s.ColumnOptionalInt(c + 15);
   d.expires_at = s.ColumnOptionalInt(c + 16);
   d.deleted_at = s.ColumnOptionalInt(c + 17);
+  if (!s.ColumnIsNull(c + 18)) d.path = std::string(s.ColumnText(c + 18));
+  d.parent_root_id = s.ColumnText(c + 19);
+  d.sort_order = s.ColumnInt(c + 20);
+  if (!s.ColumnIsNull(c + 21)) d.created_by = std::string(s.ColumnText(c + 21));
+  if (!s.ColumnIsNull(c + 22)) d.updated_by = std::string(s.ColumnText(c + 22));
   return d;
 }
 
 std::string Document::ToJson() const {
   std::string out;
   out.reserve(data.size() + 256);
-  DocumentView{id,   root_id, type,       tenant,     locale,      status,
-               data, version, created_at, updated_at, published_at}
+  auto view = [](const std::optional<std::string>& v) -> std::optional<std::string_view> {
+    if (!v) return std::nullopt;
+    return std::string_view(*v);
+  };
+  DocumentView{id,           root_id,      type,        tenant,           locale,
+               status,       data,         version,     created_at,       updated_at,
+               published_at, view(slug),   view(title), view(path),       parent_root_id,
+               sort_order,   scheduled_at, expires_at,  view(created_by), view(updated_by)}
       .AppendJson(out);
   return out;
 }
@@ -220,7 +272,8 @@ Result<Document> DocumentStore::Get(const std::string& tenant, const std::string
                                     Axis axis, const Principal& principal, LogPosition* read_at) {
   FOLIO_RETURN_IF_ERROR(detail::CheckPrincipalText(principal));
   std::string sql = std::string("SELECT ") + kDocumentColumns +
-                    " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
+                    " FROM documents d WHERE d.tenant_id IN (?1, '" + kGlobalTenant +
+                    "') AND d.root_id = ?2 AND "
                     "d.deleted_at IS NULL AND ";
   sql += axis == Axis::kPublished
              ? "d.is_published = 1 AND (d.scheduled_at IS NULL OR d.scheduled_at <= ?3) AND "
@@ -275,7 +328,7 @@ Result<std::optional<int64_t>> DocumentStore::NextScheduleBoundary(const std::st
       "UNION ALL SELECT min(expires_at) FROM documents WHERE tenant_id = ?1 AND " +
       type_is + " AND is_published = 1 AND expires_at IS NOT NULL AND expires_at > ?2)");
   if (!stmt.ok()) return stmt.status();
-  stmt->BindText(1, tenant);
+  stmt->BindText(1, storage::StorageTenant(**info, tenant));
   stmt->BindInt(2, after_seconds);
   auto row = stmt->Step();
   if (!row.ok()) return row.status();

@@ -74,6 +74,7 @@ Result<std::unique_ptr<DocumentStore>> DocumentStore::Open(const StoreOptions& g
     *target = std::string(stmt->ColumnText(0));
   }
 
+  FOLIO_RETURN_IF_ERROR(impl->UpgradeLegacyTypeRows(*impl->writer));
   FOLIO_RETURN_IF_ERROR(impl->ReloadTypes(*impl->writer));
   {
     // Re-ensure every registered type's generated columns (a database copied from elsewhere

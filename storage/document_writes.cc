@@ -78,16 +78,18 @@ class Writer {
     if (op.tenant.empty()) return Status::InvalidArgument("tenant is empty");
     auto type = impl_.FindType(op.type);
     if (!type.ok()) return type.status();
+    const std::string tenant = StorageTenant(**type, op.tenant);
     auto data = NormalizeData(op.data);
     if (!data.ok()) return data.status();
     FOLIO_RETURN_IF_ERROR(ValidateWindow(op.fields));
     std::string id = detail::NewUuidV7(impl_.options.clock->NowMicros() / 1000);
     auto stmt = conn_.Prepare(
-        "INSERT INTO documents(id, root_id, type_id, version_number, is_current_draft, "
-        "is_published, status, slug, title, scheduled_at, expires_at, tenant_id, locale, data, "
-        "created_by, updated_by, owner_id, created_at, updated_at) "
-        "VALUES (?1, ?1, ?2, 1, 1, 0, 'draft', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11, "
-        "?11)");
+        "INSERT INTO documents(id, root_id, type_id, type_version, version_number, "
+        "is_current_draft, is_published, status, slug, title, scheduled_at, expires_at, "
+        "tenant_id, locale, data, created_by, updated_by, owner_id, created_at, updated_at, "
+        "parent_root_id, sort_order) "
+        "VALUES (?1, ?1, ?2, ?12, 1, 1, 0, 'draft', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, "
+        "?11, ?11, ?13, ?14)");
     if (!stmt.ok()) return stmt.status();
     stmt->BindText(1, id);
     stmt->BindText(2, op.type);
@@ -95,14 +97,18 @@ class Writer {
     stmt->BindOptionalText(4, op.fields.title);
     stmt->BindOptionalInt(5, op.fields.scheduled_at);
     stmt->BindOptionalInt(6, op.fields.expires_at);
-    stmt->BindText(7, op.tenant);
+    stmt->BindText(7, tenant);
     stmt->BindText(8, op.fields.locale.value_or("default"));
     stmt->BindText(9, *data);
     stmt->BindOptionalText(10, op.fields.actor);
     stmt->BindInt(11, now_);
+    stmt->BindInt(12, std::max<int64_t>(1, (*type)->definition.schema_version));
+    FOLIO_RETURN_IF_ERROR(CheckParent(tenant, "", op.fields.parent_root_id));
+    stmt->BindText(13, op.fields.parent_root_id.value_or(""));
+    stmt->BindInt(14, op.fields.sort_order.value_or(0));
     FOLIO_RETURN_IF_ERROR(ExplainConstraint(stmt->Run(), op.fields.slug));
-    FOLIO_RETURN_IF_ERROR(WriteFacets(id, id, op.tenant, **type, *data));
-    return Finish(op.tenant, id, /*published=*/false, true);
+    FOLIO_RETURN_IF_ERROR(WriteDerivedRows(id, id, tenant, **type, *data));
+    return Finish(tenant, id, /*published=*/false, true);
   }
 
   Result<WriteResult> Do(const UpdateOp& op) {
@@ -122,6 +128,8 @@ class Writer {
         return SetDeleted(op.tenant, op.root_id, true);
       case LifecycleAction::kRestore:
         return SetDeleted(op.tenant, op.root_id, false);
+      case LifecycleAction::kRestoreVersion:
+        return RestoreVersion(op.tenant, op.root_id, op.version);
     }
     return Status::InvalidArgument("unknown lifecycle action");
   }
@@ -129,9 +137,10 @@ class Writer {
   // The current-draft row of a document of `tenant`, deleted or not.
   Result<Document> CurrentDraftRow(const std::string& tenant, const std::string& root_id,
                                    const char* action) {
+    // Documents of global types live in the shared pool, reachable from every tenant.
     auto stmt = conn_.Prepare(std::string("SELECT ") + kDocumentColumns +
-                              " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
-                              "d.is_current_draft = 1");
+                              " FROM documents d WHERE d.tenant_id IN (?1, '" + kGlobalTenant +
+                              "') AND d.root_id = ?2 AND d.is_current_draft = 1");
     if (!stmt.ok()) return stmt.status();
     stmt->BindText(1, tenant);
     stmt->BindText(2, root_id);
@@ -155,14 +164,15 @@ class Writer {
     return d;
   }
 
-  Result<WriteResult> NewVersion(const std::string& tenant, const std::string& root_id,
+  Result<WriteResult> NewVersion(const std::string& request_tenant, const std::string& root_id,
                                  const std::string& data_text, const DocumentFields& fields,
                                  bool merge) {
     if (fields.locale) {
       return Status::InvalidArgument("locale is set when a document is created; it cannot change");
     }
-    auto current = CurrentDraft(tenant, root_id, merge ? "patch" : "update");
+    auto current = CurrentDraft(request_tenant, root_id, merge ? "patch" : "update");
     if (!current.ok()) return current.status();
+    const std::string& tenant = current->tenant;
     auto type = impl_.FindType(current->type);
     if (!type.ok()) return type.status();
     std::string merged_text;
@@ -194,10 +204,41 @@ class Writer {
     if (!window.expires_at) window.expires_at = current->expires_at;
     FOLIO_RETURN_IF_ERROR(ValidateWindow(window));
 
+    const TypeInfo& info = **type;
+    FOLIO_RETURN_IF_ERROR(CheckParent(tenant, root_id, fields.parent_root_id));
+    // Versioning off (SonicJS's default) and the draft is not the published row: the draft
+    // is updated in place, no history accumulates.
+    if (!info.definition.settings.Versioning() && !current->is_published) {
+      auto update = conn_.Prepare(
+          "UPDATE documents SET data = ?2, slug = coalesce(?3, slug), title = coalesce(?4, "
+          "title), scheduled_at = ?5, expires_at = ?6, updated_by = coalesce(?7, updated_by), "
+          "type_version = ?8, updated_at = ?9, parent_root_id = coalesce(?10, parent_root_id), "
+          "sort_order = coalesce(?11, sort_order) WHERE id = ?1");
+      if (!update.ok()) return update.status();
+      update->BindText(1, current->id);
+      update->BindText(2, *data);
+      update->BindOptionalText(3, fields.slug);
+      update->BindOptionalText(4, fields.title);
+      update->BindOptionalInt(5, window.scheduled_at);
+      update->BindOptionalInt(6, window.expires_at);
+      update->BindOptionalText(7, fields.actor);
+      update->BindInt(8, std::max<int64_t>(1, info.definition.schema_version));
+      update->BindInt(9, now_);
+      update->BindOptionalText(10, fields.parent_root_id);
+      update->BindOptionalInt(11, fields.sort_order);
+      FOLIO_RETURN_IF_ERROR(
+          ExplainConstraint(update->Run(), fields.slug ? fields.slug : current->slug));
+      FOLIO_RETURN_IF_ERROR(DeleteDerivedRows(current->id));
+      FOLIO_RETURN_IF_ERROR(WriteDerivedRows(current->id, root_id, tenant, info, *data));
+      return Finish(tenant, root_id, /*published=*/false, true);
+    }
+
     auto clear = conn_.Prepare("UPDATE documents SET is_current_draft = 0 WHERE id = ?1");
     if (!clear.ok()) return clear.status();
     clear->BindText(1, current->id);
     FOLIO_RETURN_IF_ERROR(clear->Run());
+    // Only the current draft and the published row carry facets and references.
+    if (!current->is_published) FOLIO_RETURN_IF_ERROR(DeleteDerivedRows(current->id));
 
     std::string id = detail::NewUuidV7(impl_.options.clock->NowMicros() / 1000);
     auto insert = conn_.Prepare(
@@ -206,9 +247,10 @@ class Writer {
         "sort_order, visible, published_at, scheduled_at, expires_at, deleted_at, tenant_id, "
         "locale, translation_group_id, data, metadata, owner_id, created_by, updated_by, "
         "created_at, updated_at) "
-        "SELECT ?1, root_id, type_id, type_version, id, "
+        "SELECT ?1, root_id, type_id, ?11, id, "
         "(SELECT max(version_number) + 1 FROM documents WHERE root_id = ?2), 1, 0, 'draft', "
-        "parent_root_id, coalesce(?3, slug), path, coalesce(?4, title), zone, sort_order, "
+        "coalesce(?12, parent_root_id), coalesce(?3, slug), path, coalesce(?4, title), zone, "
+        "coalesce(?13, sort_order), "
         "visible, NULL, ?5, ?6, NULL, tenant_id, locale, translation_group_id, ?7, metadata, "
         "owner_id, created_by, coalesce(?8, updated_by), created_at, ?9 "
         "FROM documents WHERE id = ?10");
@@ -223,23 +265,81 @@ class Writer {
     insert->BindOptionalText(8, fields.actor);
     insert->BindInt(9, now_);
     insert->BindText(10, current->id);
+    insert->BindInt(11, std::max<int64_t>(1, info.definition.schema_version));
+    insert->BindOptionalText(12, fields.parent_root_id);
+    insert->BindOptionalInt(13, fields.sort_order);
     FOLIO_RETURN_IF_ERROR(
         ExplainConstraint(insert->Run(), fields.slug ? fields.slug : current->slug));
-    FOLIO_RETURN_IF_ERROR(WriteFacets(id, root_id, tenant, **type, *data));
-    FOLIO_RETURN_IF_ERROR(PruneVersions(root_id));
+    FOLIO_RETURN_IF_ERROR(WriteDerivedRows(id, root_id, tenant, info, *data));
+    FOLIO_RETURN_IF_ERROR(PruneVersions(root_id, info));
     return Finish(tenant, root_id, /*published=*/false, true);
   }
 
-  Result<WriteResult> Publish(const std::string& tenant, const std::string& root_id) {
-    auto draft = CurrentDraft(tenant, root_id, "publish");
+  // A new current draft whose data, slug, title and schedule are those of version `version`.
+  Result<WriteResult> RestoreVersion(const std::string& request_tenant, const std::string& root_id,
+                                     int64_t version) {
+    auto current = CurrentDraft(request_tenant, root_id, "restore version");
+    if (!current.ok()) return current.status();
+    auto stmt = conn_.Prepare(std::string("SELECT ") + kDocumentColumns +
+                              " FROM documents d WHERE d.root_id = ?1 AND d.version_number = ?2");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, root_id);
+    stmt->BindInt(2, version);
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return Status::NotFound("document '" + root_id + "' has no version " +
+                              std::to_string(version));
+    }
+    Document old = ReadDocumentRow(*stmt, 0);
+    stmt->Reset();
+    DocumentFields fields;
+    fields.slug = old.slug;
+    fields.title = old.title;
+    fields.scheduled_at = old.scheduled_at;
+    fields.expires_at = old.expires_at;
+    return NewVersion(request_tenant, root_id, old.data, fields, /*merge=*/false);
+  }
+
+  Result<WriteResult> Publish(const std::string& request_tenant, const std::string& root_id) {
+    auto draft = CurrentDraft(request_tenant, root_id, "publish");
     if (!draft.ok()) return draft.status();
+    const std::string& tenant = draft->tenant;
     if (draft->is_published) return Finish(tenant, root_id, /*published=*/true, false);
-    auto retire = conn_.Prepare(
-        "UPDATE documents SET is_published = 0, status = CASE WHEN is_current_draft = 1 THEN "
-        "'draft' ELSE 'archived' END WHERE root_id = ?1 AND is_published = 1");
-    if (!retire.ok()) return retire.status();
-    retire->BindText(1, root_id);
-    FOLIO_RETURN_IF_ERROR(retire->Run());
+    auto type = impl_.FindType(draft->type);
+    if (!type.ok()) return type.status();
+    // The superseded published row: history with versioning on (without its derived rows),
+    // gone with versioning off (SonicJS: at most a draft and a published row per root).
+    std::optional<std::string> superseded;
+    {
+      auto find = conn_.Prepare("SELECT id FROM documents WHERE root_id = ?1 AND is_published = 1");
+      if (!find.ok()) return find.status();
+      find->BindText(1, root_id);
+      auto row = find->Step();
+      if (!row.ok()) return row.status();
+      if (*row) superseded = std::string(find->ColumnText(0));
+    }
+    if (superseded) {
+      if ((*type)->definition.settings.Versioning()) {
+        auto retire = conn_.Prepare(
+            "UPDATE documents SET is_published = 0, status = 'archived' WHERE id = ?1");
+        if (!retire.ok()) return retire.status();
+        retire->BindText(1, *superseded);
+        FOLIO_RETURN_IF_ERROR(retire->Run());
+        // Off both axes now, so dropping its derived rows is not a change a cache sees.
+        FOLIO_RETURN_IF_ERROR(DeleteDerivedRows(*superseded));
+      } else {  // its facets and references go with it (ON DELETE CASCADE)
+        auto unlink =
+            conn_.Prepare("UPDATE documents SET version_of_id = NULL WHERE version_of_id = ?1");
+        if (!unlink.ok()) return unlink.status();
+        unlink->BindText(1, *superseded);
+        FOLIO_RETURN_IF_ERROR(unlink->Run());
+        auto drop = conn_.Prepare("DELETE FROM documents WHERE id = ?1");
+        if (!drop.ok()) return drop.status();
+        drop->BindText(1, *superseded);
+        FOLIO_RETURN_IF_ERROR(drop->Run());
+      }
+    }
     auto publish = conn_.Prepare(
         "UPDATE documents SET is_published = 1, status = 'published', published_at = ?2, "
         "updated_at = ?2 WHERE id = ?1");
@@ -247,31 +347,44 @@ class Writer {
     publish->BindText(1, draft->id);
     publish->BindInt(2, now_);
     FOLIO_RETURN_IF_ERROR(publish->Run());
-    FOLIO_RETURN_IF_ERROR(PruneVersions(root_id));
+    FOLIO_RETURN_IF_ERROR(PruneVersions(root_id, **type));
     return Finish(tenant, root_id, /*published=*/true, true);
   }
 
-  Result<WriteResult> Unpublish(const std::string& tenant, const std::string& root_id) {
-    auto draft = CurrentDraft(tenant, root_id, "unpublish");
+  Result<WriteResult> Unpublish(const std::string& request_tenant, const std::string& root_id) {
+    auto draft = CurrentDraft(request_tenant, root_id, "unpublish");
     if (!draft.ok()) return draft.status();
+    const std::string& tenant = draft->tenant;
+    std::optional<std::string> published;
+    {
+      auto find = conn_.Prepare("SELECT id FROM documents WHERE root_id = ?1 AND is_published = 1");
+      if (!find.ok()) return find.status();
+      find->BindText(1, root_id);
+      auto row = find->Step();
+      if (!row.ok()) return row.status();
+      if (*row) published = std::string(find->ColumnText(0));
+    }
+    if (!published) return Finish(tenant, root_id, /*published=*/false, false);
     auto stmt = conn_.Prepare(
         "UPDATE documents SET is_published = 0, updated_at = ?2, status = CASE WHEN "
-        "is_current_draft = 1 THEN 'draft' ELSE 'archived' END "
-        "WHERE root_id = ?1 AND is_published = 1");
+        "is_current_draft = 1 THEN 'draft' ELSE 'archived' END WHERE id = ?1");
     if (!stmt.ok()) return stmt.status();
-    stmt->BindText(1, root_id);
+    stmt->BindText(1, *published);
     stmt->BindInt(2, now_);
     FOLIO_RETURN_IF_ERROR(stmt->Run());
-    return Finish(tenant, root_id, /*published=*/false, conn_.changes() > 0);
+    if (*published != draft->id) FOLIO_RETURN_IF_ERROR(DeleteDerivedRows(*published));
+    return Finish(tenant, root_id, /*published=*/false, true);
   }
 
-  Result<WriteResult> SetDeleted(const std::string& tenant, const std::string& root_id,
+  Result<WriteResult> SetDeleted(const std::string& request_tenant, const std::string& root_id,
                                  bool deleted) {
-    auto draft = CurrentDraftRow(tenant, root_id, deleted ? "delete" : "restore");
+    auto draft = CurrentDraftRow(request_tenant, root_id, deleted ? "delete" : "restore");
     if (!draft.ok()) return draft.status();
+    const std::string& tenant = draft->tenant;
     const std::optional<std::string>& slug = draft->slug;
     const bool is_deleted = draft->deleted_at.has_value();
     if (is_deleted == deleted) return Finish(tenant, root_id, false, false);
+    if (deleted) FOLIO_RETURN_IF_ERROR(RefuseStrongReferrers(tenant, root_id));
     auto stmt =
         conn_.Prepare(deleted ? "UPDATE documents SET deleted_at = ?2 WHERE root_id = ?1"
                               : "UPDATE documents SET deleted_at = NULL WHERE root_id = ?1");
@@ -282,62 +395,210 @@ class Writer {
     return Finish(tenant, root_id, false, true);
   }
 
-  // Replaces the facet rows of version `id` with those its data carries.
-  Status WriteFacets(const std::string& id, const std::string& root_id, const std::string& tenant,
-                     const TypeInfo& type, const std::string& data_text) {
-    if (type.definition.facets.empty()) return Status::Ok();
+  // Conflict naming the live documents that hold a strong reference to `root_id` (SonicJS's
+  // "where used": references of published and current-draft rows of undeleted documents).
+  Status RefuseStrongReferrers(const std::string& tenant, const std::string& root_id) {
+    auto stmt = conn_.Prepare(
+        "SELECT DISTINCT r.from_root_id, r.field_name, r.tenant_id FROM document_references r "
+        "JOIN documents d ON d.id = r.from_document_id WHERE r.to_root_id = ?1 AND "
+        "r.ref_strength = 'strong' AND r.from_root_id <> ?1 AND d.deleted_at IS NULL AND "
+        "(d.is_published = 1 OR d.is_current_draft = 1) ORDER BY r.from_root_id, r.field_name");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, root_id);
+    std::string named;
+    size_t count = 0;
+    size_t hidden = 0;
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      ++count;
+      // Referrers of another tenant (possible for a global document) are counted, not named.
+      if (stmt->ColumnText(2) != tenant && stmt->ColumnText(2) != kGlobalTenant) {
+        ++hidden;
+        continue;
+      }
+      if (count - hidden > 10) continue;
+      if (!named.empty()) named += ", ";
+      named += std::string(stmt->ColumnText(0)) + " (" + std::string(stmt->ColumnText(1)) + ")";
+    }
+    if (count == 0) return Status::Ok();
+    std::string message = "document '" + root_id + "' is strongly referenced by " +
+                          std::to_string(count) + " document" + (count == 1 ? "" : "s");
+    if (!named.empty()) message += ": " + named;
+    if (count - hidden > 10) message += ", …";
+    if (hidden > 0) message += " (" + std::to_string(hidden) + " in other tenants)";
+    return Status::Conflict(message + "; remove the references first");
+  }
+
+  // A parent is "" (top level) or another document of `tenant` (or of the global pool).
+  Status CheckParent(const std::string& tenant, const std::string& self,
+                     const std::optional<std::string>& parent) {
+    if (!parent || parent->empty()) return Status::Ok();
+    if (*parent == self) return Status::InvalidArgument("a document cannot be its own parent");
+    auto found = DocumentTenant(conn_, tenant, *parent);
+    if (found.status().IsNotFound()) {
+      return Status::InvalidArgument("parent_root_id '" + *parent +
+                                     "' is not a document of tenant '" + tenant + "'");
+    }
+    return found.status();
+  }
+
+  Status DeleteDerivedRows(const std::string& id) {
+    for (const char* sql : {"DELETE FROM document_facets WHERE document_id = ?1",
+                            "DELETE FROM document_references WHERE from_document_id = ?1"}) {
+      auto stmt = conn_.Prepare(sql);
+      if (!stmt.ok()) return stmt.status();
+      stmt->BindText(1, id);
+      FOLIO_RETURN_IF_ERROR(stmt->Run());
+    }
+    return Status::Ok();
+  }
+
+  // Writes the facet and reference rows of version `id` as SonicJS's DocumentProjection
+  // derives them: the value at each field's path; an array gives one row per element with its
+  // ordinal. Facet numbers go to value_number (value_text NULL), other scalars to value_text.
+  Status WriteDerivedRows(const std::string& id, const std::string& root_id,
+                          const std::string& tenant, const TypeInfo& type,
+                          const std::string& data_text) {
+    const auto facets = type.WithRole(FieldRole::kFacet);
+    const auto references = type.WithRole(FieldRole::kReference);
+    if (facets.empty() && references.empty()) return Status::Ok();
     json data = json::parse(data_text, nullptr, false);
+    for (const QueryableField* field : facets) {
+      FOLIO_RETURN_IF_ERROR(WriteFacetRows(id, root_id, tenant, type, *field, data));
+    }
+    for (const QueryableField* field : references) {
+      FOLIO_RETURN_IF_ERROR(WriteReferenceRows(id, root_id, tenant, *field, data));
+    }
+    return Status::Ok();
+  }
+
+  // The values at `field`'s path: an array's elements, a single value, or none for null or
+  // absent.
+  static std::vector<const json*> ValuesAt(const QueryableField& field, const json& data) {
+    const json* at = &data;
+    const std::string path = field.EffectivePath();
+    size_t start = 2;
+    while (at != nullptr && start <= path.size()) {
+      size_t end = path.find('.', start);
+      if (end == std::string::npos) end = path.size();
+      if (!at->is_object()) return {};
+      auto it = at->find(path.substr(start, end - start));
+      at = it == at->end() ? nullptr : &*it;
+      start = end + 1;
+    }
+    std::vector<const json*> values;
+    if (at == nullptr || at->is_null()) return values;
+    if (at->is_array()) {
+      for (const json& v : *at)
+        values.push_back(&v);
+    } else {
+      values.push_back(at);
+    }
+    return values;
+  }
+
+  Status WriteFacetRows(const std::string& id, const std::string& root_id,
+                        const std::string& tenant, const TypeInfo& type,
+                        const QueryableField& field, const json& data) {
     auto insert = conn_.Prepare(
         "INSERT INTO document_facets(id, tenant_id, document_id, root_id, type_id, field_name, "
         "ordinal, value_text, value_number, created_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!insert.ok()) return insert.status();
-    for (const std::string& facet : type.definition.facets) {
-      auto it = data.find(facet);
-      if (it == data.end()) continue;
-      json values = it->is_array() ? *it : json::array({*it});
-      int64_t ordinal = 0;
-      for (const json& v : values) {
-        std::optional<std::string> text;
-        std::optional<double> number;
-        if (v.is_string())
-          text = v.get<std::string>();
-        else if (v.is_number())
-          number = v.get<double>(), text = v.dump();
-        else if (v.is_boolean())
-          text = v.get<bool>() ? "true" : "false";
-        else
-          continue;  // objects, arrays and nulls are not facet values
-        insert->BindText(1, detail::NewUuidV7(impl_.options.clock->NowMicros() / 1000));
-        insert->BindText(2, tenant);
-        insert->BindText(3, id);
-        insert->BindText(4, root_id);
-        insert->BindText(5, type.definition.id);
-        insert->BindText(6, facet);
-        insert->BindInt(7, ordinal++);
-        insert->BindOptionalText(8, text);
-        if (number)
-          insert->BindDouble(9, *number);
-        else
-          insert->BindNull(9);
-        insert->BindInt(10, now_);
-        FOLIO_RETURN_IF_ERROR(insert->Run());
-        insert->Reset();
+    int64_t ordinal = 0;
+    for (const json* v : ValuesAt(field, data)) {
+      std::optional<std::string> text;
+      std::optional<double> number;
+      if (v->is_string())
+        text = v->get<std::string>();
+      else if (v->is_number())
+        number = v->get<double>();
+      else if (v->is_boolean())
+        text = v->get<bool>() ? "true" : "false";
+      else {
+        ++ordinal;  // objects, arrays and nulls are not facet values; ordinals stay positions
+        continue;
       }
+      insert->BindText(1, detail::NewUuidV7(impl_.options.clock->NowMicros() / 1000));
+      insert->BindText(2, tenant);
+      insert->BindText(3, id);
+      insert->BindText(4, root_id);
+      insert->BindText(5, type.definition.id);
+      insert->BindText(6, field.name);
+      insert->BindInt(7, ordinal++);
+      insert->BindOptionalText(8, text);
+      if (number)
+        insert->BindDouble(9, *number);
+      else
+        insert->BindNull(9);
+      insert->BindInt(10, now_);
+      FOLIO_RETURN_IF_ERROR(insert->Run());
+      insert->Reset();
     }
     return Status::Ok();
   }
 
-  // Drops versions beyond keep_versions; the published and current-draft rows always stay.
-  Status PruneVersions(const std::string& root_id) {
-    if (impl_.options.keep_versions == 0) return Status::Ok();
+  // A reference names a live or deleted document (any version) of the writer's tenant, or of
+  // the global pool; anything else is refused before a row is written.
+  Status WriteReferenceRows(const std::string& id, const std::string& root_id,
+                            const std::string& tenant, const QueryableField& field,
+                            const json& data) {
+    auto exists =
+        conn_.Prepare("SELECT 1 FROM documents WHERE root_id = ?1 AND tenant_id IN (?2, '" +
+                      std::string(kGlobalTenant) + "') LIMIT 1");
+    if (!exists.ok()) return exists.status();
+    auto insert = conn_.Prepare(
+        "INSERT INTO document_references(id, tenant_id, from_root_id, from_document_id, "
+        "field_name, ordinal, to_root_id, ref_strength, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (!insert.ok()) return insert.status();
+    int64_t ordinal = 0;
+    for (const json* v : ValuesAt(field, data)) {
+      if (!v->is_string() || v->get_ref<const std::string&>().empty()) {
+        return Status::InvalidArgument("reference field '" + field.name +
+                                       "' must hold document ids (strings), not " + v->dump());
+      }
+      const std::string& target = v->get_ref<const std::string&>();
+      exists->BindText(1, target);
+      exists->BindText(2, tenant);
+      auto found = exists->Step();
+      if (!found.ok()) return found.status();
+      const bool present = *found;
+      exists->Reset();
+      if (!present && target != root_id) {
+        return Status::InvalidArgument("reference field '" + field.name + "' names '" + target +
+                                       "', which is not a document of tenant '" + tenant + "'");
+      }
+      insert->BindText(1, detail::NewUuidV7(impl_.options.clock->NowMicros() / 1000));
+      insert->BindText(2, tenant);
+      insert->BindText(3, root_id);
+      insert->BindText(4, id);
+      insert->BindText(5, field.name);
+      insert->BindInt(6, ordinal++);
+      insert->BindText(7, target);
+      insert->BindText(8, field.ref_strength == RefStrength::kStrong ? "strong" : "weak");
+      insert->BindInt(9, now_);
+      FOLIO_RETURN_IF_ERROR(insert->Run());
+      insert->Reset();
+    }
+    return Status::Ok();
+  }
+
+  // Drops the oldest versions beyond what the type keeps (its maxVersionsPerRoot, else the
+  // store's keep_versions; 0 keeps all); the published and current-draft rows always stay.
+  Status PruneVersions(const std::string& root_id, const TypeInfo& type) {
+    const int64_t keep =
+        type.definition.settings.max_versions_per_root.value_or(impl_.options.keep_versions);
+    if (keep == 0) return Status::Ok();
     auto stmt = conn_.Prepare(
         "DELETE FROM documents WHERE root_id = ?1 AND is_current_draft = 0 AND is_published = 0 "
         "AND version_number <= (SELECT max(version_number) FROM documents WHERE root_id = ?1) - "
         "?2");
     if (!stmt.ok()) return stmt.status();
     stmt->BindText(1, root_id);
-    stmt->BindInt(2, impl_.options.keep_versions);
+    stmt->BindInt(2, keep);
     return stmt->Run();
   }
 
@@ -362,10 +623,14 @@ class Writer {
   const int64_t now_;
 };
 
-// NotFound unless a document `root_id` (any version, deleted or not) is in `tenant`.
-Status RequireDocument(Connection& conn, const std::string& tenant, const std::string& root_id) {
-  auto exists =
-      conn.Prepare("SELECT 1 FROM documents WHERE tenant_id = ?1 AND root_id = ?2 LIMIT 1");
+}  // namespace
+
+// The tenant a document `root_id` (any version, deleted or not) of `tenant` is stored under:
+// `tenant`, or the shared pool for a document of a global type. NotFound when there is none.
+Result<std::string> DocumentTenant(Connection& conn, const std::string& tenant,
+                                   const std::string& root_id) {
+  auto exists = conn.Prepare("SELECT tenant_id FROM documents WHERE tenant_id IN (?1, '" +
+                             std::string(kGlobalTenant) + "') AND root_id = ?2 LIMIT 1");
   if (!exists.ok()) return exists.status();
   exists->BindText(1, tenant);
   exists->BindText(2, root_id);
@@ -374,10 +639,8 @@ Status RequireDocument(Connection& conn, const std::string& tenant, const std::s
   if (!*row) {
     return Status::NotFound("document '" + root_id + "' not found in tenant '" + tenant + "'");
   }
-  return Status::Ok();
+  return std::string(exists->ColumnText(0));
 }
-
-}  // namespace
 
 Result<std::vector<WriteResult>> DocumentStore::ApplyBatch(const std::vector<WriteOp>& ops) {
   std::lock_guard lock(impl_->write_mu);
@@ -445,12 +708,13 @@ Status DocumentStore::SetPermissions(const std::string& tenant, const std::strin
   Connection& conn = *impl_->writer;
   auto txn = detail::Transaction::Begin(conn, /*immediate=*/true);
   if (!txn.ok()) return txn.status();
-  FOLIO_RETURN_IF_ERROR(RequireDocument(conn, tenant, root_id));
+  auto stored_tenant = DocumentTenant(conn, tenant, root_id);
+  if (!stored_tenant.ok()) return stored_tenant.status();
   {
     auto del =
         conn.Prepare("DELETE FROM document_permissions WHERE tenant_id = ?1 AND root_id = ?2");
     if (!del.ok()) return del.status();
-    del->BindText(1, tenant);
+    del->BindText(1, *stored_tenant);
     del->BindText(2, root_id);
     FOLIO_RETURN_IF_ERROR(del->Run());
   }
@@ -461,7 +725,7 @@ Status DocumentStore::SetPermissions(const std::string& tenant, const std::strin
         "permission, effect, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!ins.ok()) return ins.status();
     ins->BindText(1, detail::NewUuidV7(impl_->options.clock->NowMicros() / 1000));
-    ins->BindText(2, tenant);
+    ins->BindText(2, *stored_tenant);
     ins->BindText(3, root_id);
     ins->BindText(4, r.principal_type);
     ins->BindText(5, r.principal_id);
@@ -476,9 +740,11 @@ Status DocumentStore::SetPermissions(const std::string& tenant, const std::strin
 Result<std::vector<PermissionRule>> DocumentStore::GetPermissions(const std::string& tenant,
                                                                   const std::string& root_id) {
   Impl::ReadLease reader = impl_->AcquireReader();
-  FOLIO_RETURN_IF_ERROR(RequireDocument(*reader, tenant, root_id));
+  auto stored_tenant = DocumentTenant(*reader, tenant, root_id);
+  if (!stored_tenant.ok()) return stored_tenant.status();
   std::vector<PermissionRule> rules;
-  FOLIO_RETURN_IF_ERROR(ReadPermissionRules(*reader, tenant, root_id, std::nullopt, &rules));
+  FOLIO_RETURN_IF_ERROR(
+      ReadPermissionRules(*reader, *stored_tenant, root_id, std::nullopt, &rules));
   return rules;
 }
 

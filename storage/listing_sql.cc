@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 #include "detail/listing.h"
 #include "detail/store_impl.h"
@@ -114,6 +115,15 @@ void BindSqlValue(Statement& stmt, int index, const SqlValue& value) {
     stmt.BindNull(index);
 }
 
+SqlValue FacetNumber(const std::string& value) {
+  if (value.empty() || value.size() > 64 || std::isspace(static_cast<unsigned char>(value[0])))
+    return SqlValue();
+  char* end = nullptr;
+  const double number = std::strtod(value.c_str(), &end);
+  if (end != value.c_str() + value.size() || !std::isfinite(number)) return SqlValue();
+  return number;
+}
+
 SqlValue ReadSqlValue(const Statement& stmt, int col) {
   switch (stmt.ColumnType(col)) {
     case SQLITE_INTEGER:
@@ -153,6 +163,8 @@ Status CheckQueryText(const Query& query) {
   FOLIO_RETURN_IF_ERROR(CheckText(query.locale, "locale"));
   FOLIO_RETURN_IF_ERROR(CheckText(query.sort, "sort"));
   FOLIO_RETURN_IF_ERROR(CheckText(query.cursor, "cursor"));
+  if (query.slug) FOLIO_RETURN_IF_ERROR(CheckText(*query.slug, "slug"));
+  if (query.parent) FOLIO_RETURN_IF_ERROR(CheckText(*query.parent, "parent"));
   for (const auto& f : query.filters) {
     FOLIO_RETURN_IF_ERROR(CheckText(f.field, "filter field"));
     for (const auto& v : f.values) {
@@ -178,6 +190,7 @@ Status CheckLimit(const Query& query) {
 
 Result<CompiledQuery> CompileQuery(const Query& query, const TypeInfo& type) {
   CompiledQuery out;
+  out.tenant = StorageTenant(type, query.tenant);
   out.filters.reserve(query.filters.size());
   for (const FieldFilter& f : query.filters) {
     auto col = type.columns.find(f.field);
@@ -203,6 +216,12 @@ Result<CompiledQuery> CompileQuery(const Query& query, const TypeInfo& type) {
     out.filters.push_back(std::move(compiled));
   }
 
+  // A slug or parent filter is an equality on the row's own column, filed like a field's.
+  if (query.slug) out.filters.push_back({kSlugField, "slug", FilterOp::kEq, {*query.slug}});
+  if (query.parent) {
+    out.filters.push_back({kParentField, "parent_root_id", FilterOp::kEq, {*query.parent}});
+  }
+
   for (const FacetFilter& f : query.facets) {
     if (!type.HasFacet(f.field)) {
       return Status::InvalidArgument("unknown facet '" + f.field + "' for type '" + query.type +
@@ -210,14 +229,14 @@ Result<CompiledQuery> CompileQuery(const Query& query, const TypeInfo& type) {
     }
   }
 
-  if (query.sort == "updated_at" || query.sort == "created_at") {
+  if (query.sort == "updated_at" || query.sort == "created_at" || query.sort == "sort_order") {
     out.sort_column = query.sort;
   } else {
     auto col = type.columns.find(query.sort);
     if (col == type.columns.end()) {
-      return Status::InvalidArgument("unknown sort field '" + query.sort + "' for type '" +
-                                     query.type +
-                                     "': sort by updated_at, created_at or a registered field");
+      return Status::InvalidArgument(
+          "unknown sort field '" + query.sort + "' for type '" + query.type +
+          "': sort by updated_at, created_at, sort_order or a registered field");
     }
     out.sort_field = query.sort;
     out.sort_column = col->second;
@@ -230,7 +249,7 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
                                    const std::optional<KeysetPosition>& after, int64_t now) {
   Binder b;
   std::string where;
-  where += "d.tenant_id = " + b.Add(query.tenant);
+  where += "d.tenant_id = " + b.Add(compiled.tenant);
   // The type as a literal (TypeInfo::IdLiteral), so the planner matches the per-type partial
   // indexes of the q_* columns without re-compiling the statement per run.
   where += " AND d.type_id = " + type.IdLiteral();
@@ -259,7 +278,8 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
     where +=
         " AND EXISTS (SELECT 1 FROM document_facets f WHERE f.document_id = d.id"
         " AND f.field_name = " +
-        b.Add(f.field) + " AND f.value_text = " + b.Add(f.value) + ")";
+        b.Add(f.field) + " AND (f.value_text = " + b.Add(f.value) +
+        " OR (f.value_text IS NULL AND f.value_number = " + b.Add(FacetNumber(f.value)) + ")))";
   }
 
   int user_param = b.next();
@@ -318,9 +338,9 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
   if (first_arm.empty()) {
     out.sql = select + " ORDER BY " + sort_col + dir + ", d.id" + dir + " LIMIT " + limit;
   } else {
-    // Result column 19 is the sort value, 1 the id (see kDocumentColumns).
+    // Result column 24 (after kDocumentColumns' 23) is the sort value, 1 the id.
     out.sql = select + " AND " + first_arm + " UNION ALL " + select + " AND " + second_arm +
-              " ORDER BY 19" + dir + ", 1" + dir + " LIMIT " + limit;
+              " ORDER BY 24" + dir + ", 1" + dir + " LIMIT " + limit;
   }
   out.binds = b.Take();
   return out;
@@ -399,6 +419,8 @@ std::string Query::CanonicalKey() const {
               sort,
               order == SortOrder::kDesc ? "desc" : "asc",
               principal.CanonicalKey()};
+  if (slug) key.push_back({"slug", *slug});
+  if (parent) key.push_back({"parent", *parent});
   return key.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

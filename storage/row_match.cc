@@ -97,7 +97,7 @@ class CompiledPredicate final : public ListingPredicate {
  public:
   CompiledPredicate(const Query& query, std::string key, const detail::CompiledQuery& compiled)
       : key_(std::move(key)),
-        tenant_(query.tenant),
+        tenant_(compiled.tenant),
         type_(query.type),
         locale_(query.locale),
         axis_(query.axis),
@@ -105,9 +105,13 @@ class CompiledPredicate final : public ListingPredicate {
         user_(query.principal.user_id),
         roles_(query.principal.roles),
         groups_(query.principal.groups),
-        sort_field_(compiled.sort_field),
+        sort_field_(compiled.sort_column == "sort_order" && compiled.sort_field.empty()
+                        ? std::string(detail::kSortOrderField)
+                        : compiled.sort_field),
         sort_(compiled.sort_field.empty()
-                  ? (compiled.sort_column == "created_at" ? Sort::kCreatedAt : Sort::kUpdatedAt)
+                  ? (compiled.sort_column == "created_at"   ? Sort::kCreatedAt
+                     : compiled.sort_column == "sort_order" ? Sort::kField
+                                                            : Sort::kUpdatedAt)
                   : Sort::kField),
         desc_(query.order == SortOrder::kDesc) {
     filters_.reserve(compiled.filters.size());
@@ -138,9 +142,14 @@ class CompiledPredicate final : public ListingPredicate {
       if (!FilterHolds(FieldValue(row, f.field), f.op, f.values)) return std::nullopt;
     }
     for (const FacetFilter& f : facets_) {
-      // EXISTS (… f.document_id = d.id AND f.field_name = ? AND f.value_text = ?)
+      // EXISTS (… f.document_id = d.id AND f.field_name = ? AND (f.value_text = ? OR
+      // (f.value_text IS NULL AND f.value_number = FacetNumber(?))))
+      const SqlValue number = detail::FacetNumber(f.value);
       const bool found = std::any_of(row.facets.begin(), row.facets.end(), [&](const auto& facet) {
-        return facet.first == f.field && facet.second && *facet.second == f.value;
+        if (facet.field != f.field) return false;
+        if (facet.text) return *facet.text == f.value;
+        return facet.number && std::holds_alternative<double>(number) &&
+               *facet.number == std::get<double>(number);
       });
       if (!found) return std::nullopt;
     }

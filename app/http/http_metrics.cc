@@ -37,6 +37,20 @@ const char* RouteName(Route route) {
       return "metrics";
     case Route::kStats:
       return "stats";
+    case Route::kListTypes:
+      return "list_types";
+    case Route::kGetType:
+      return "get_type";
+    case Route::kGetBySlug:
+      return "get_by_slug";
+    case Route::kListVersions:
+      return "list_versions";
+    case Route::kGetVersion:
+      return "get_version";
+    case Route::kRestoreVersion:
+      return "restore_version";
+    case Route::kListReferrers:
+      return "list_referrers";
     case Route::kUnmatched:
     case Route::kCount:
       break;

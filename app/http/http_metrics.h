@@ -27,6 +27,13 @@ enum class Route : int {
   kHealth,
   kMetrics,
   kStats,
+  kListTypes,
+  kGetType,
+  kGetBySlug,
+  kListVersions,
+  kGetVersion,
+  kRestoreVersion,
+  kListReferrers,
   kUnmatched,
   kCount
 };

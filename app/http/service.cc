@@ -11,6 +11,7 @@
 #include "cache_meta.h"
 #include "folio/base/text_checks.h"
 #include "folio/storage/document_store.h"
+#include "folio/storage/type_format.h"
 #include "http/page_body.h"
 #include "http/principal_header.h"
 #include "http/request_target.h"
@@ -129,6 +130,13 @@ Result<storage::DocumentFields> ParseFields(const json& body) {
   FOLIO_RETURN_IF_ERROR(text("locale", f.locale));
   FOLIO_RETURN_IF_ERROR(seconds("scheduled_at", f.scheduled_at));
   FOLIO_RETURN_IF_ERROR(seconds("expires_at", f.expires_at));
+  FOLIO_RETURN_IF_ERROR(text("parent_root_id", f.parent_root_id));
+  if (body.contains("sort_order") && !body["sort_order"].is_null()) {
+    if (!body["sort_order"].is_number_integer()) {
+      return Status::InvalidArgument("sort_order must be an integer");
+    }
+    f.sort_order = body["sort_order"].get<int64_t>();
+  }
   return f;
 }
 
@@ -192,10 +200,21 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     if (seg.size() == 2 && seg[1] == "stats")
       return OnlyVerb(Route::kStats, verb, http::verb::get, [&] { Stats(); });
     if (seg.size() == 2 && seg[1] == "types") {
-      return OnlyVerb(Route::kRegisterType, verb, http::verb::post, [&] { RegisterType(); });
+      if (verb == http::verb::get) return Enter(Route::kListTypes, [&] { ListTypes(); });
+      if (verb == http::verb::post) return Enter(Route::kRegisterType, [&] { RegisterType(); });
+      return MethodNotAllowed(Route::kRegisterType);
+    }
+    if (seg.size() == 3 && seg[1] == "types") {
+      type_ = seg[2];
+      return OnlyVerb(Route::kGetType, verb, http::verb::get, [&] { GetType(); });
     }
     if (seg.size() < 3) return NotFound();
     tenant_ = seg[1];
+    if (seg.size() == 7 && seg[2] == "types" && seg[4] == "documents" && seg[5] == "by-slug") {
+      type_ = seg[3];
+      slug_ = seg[6];
+      return OnlyVerb(Route::kGetBySlug, verb, http::verb::get, [&] { GetBySlug(); });
+    }
     if (seg.size() == 5 && seg[2] == "types" && seg[4] == "documents") {
       type_ = seg[3];
       if (verb == http::verb::get) return Enter(Route::kListDocuments, [&] { List(); });
@@ -230,6 +249,10 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
       if (action == "restore")
         return OnlyVerb(Route::kRestore, verb, http::verb::post,
                         [&] { Lifecycle(storage::LifecycleAction::kRestore); });
+      if (action == "versions")
+        return OnlyVerb(Route::kListVersions, verb, http::verb::get, [&] { ListVersions(); });
+      if (action == "referrers")
+        return OnlyVerb(Route::kListReferrers, verb, http::verb::get, [&] { ListReferrers(); });
       if (action == "permissions") {
         if (verb == http::verb::get)
           return Enter(Route::kGetPermissions, [&] { GetPermissions(); });
@@ -237,6 +260,20 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
           return Enter(Route::kSetPermissions, [&] { SetPermissions(); });
         return MethodNotAllowed(Route::kGetPermissions);
       }
+    }
+    if (seg.size() >= 6 && seg.size() <= 7 && seg[4] == "versions") {
+      auto version = ParseVersionNumber(seg[5]);
+      if (!version.ok()) return Fail(version.status());
+      version_ = *version;
+      if (seg.size() == 6)
+        return OnlyVerb(Route::kGetVersion, verb, http::verb::get, [&] { GetVersion(); });
+      if (seg[6] == "restore")
+        return OnlyVerb(Route::kRestoreVersion, verb, http::verb::post, [&] {
+          if (!RequireToken()) return;
+          storage::LifecycleOp op{tenant_, root_id_, storage::LifecycleAction::kRestoreVersion};
+          op.version = version_;
+          WriteDocument(std::move(op), 200);
+        });
     }
     NotFound();
   }
@@ -344,16 +381,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     engine_.AsyncGet(tenant_, root_id_, *axis, std::move(*principal),
                      boost::asio::bind_executor(executor_, [self = shared_from_this(),
                                                             is_public](Result<DocumentRef> doc) {
-                       self->Guarded([&] {
-                         if (!doc.ok()) return self->Fail(doc.status());
-                         auto res = self->MakeResponse<SharedPageBody>(200);
-                         self->CacheHeaders(res, doc->tier(), is_public);
-                         res.body().head = "{\"data\":";
-                         res.body().owner = doc->bytes();
-                         res.body().shared = doc->json();
-                         res.body().tail = "}";
-                         self->Send(std::move(res));
-                       });
+                       self->Guarded([&] { self->SendDocument(doc, is_public); });
                      }));
   }
 
@@ -427,55 +455,189 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     if (!RequireToken()) return;
     auto body = JsonBody();
     if (!body.ok()) return Fail(body.status());
-    storage::TypeDefinition def;
-    if (!body->contains("id") || !(*body)["id"].is_string()) {
-      return Error(400, "type needs a string \"id\"");
-    }
-    def.id = (*body)["id"].get<std::string>();
-    if (body->contains("display_name") && (*body)["display_name"].is_string()) {
-      def.display_name = (*body)["display_name"].get<std::string>();
-    }
-    if (body->contains("fields")) {
-      const json& fields = (*body)["fields"];
-      if (!fields.is_object()) return Error(400, "\"fields\" must be an object of name: kind");
-      for (const auto& [name, kind] : fields.items()) {
-        auto k = kind.is_string() ? storage::ParseFieldKind(kind.get<std::string>()) : std::nullopt;
-        if (!k) {
-          return Error(400,
-                       "field '" + name + "': kind must be text, number, integer, boolean or date");
-        }
-        def.fields[name] = *k;
-      }
-    }
-    if (body->contains("facets")) {
-      const json& facets = (*body)["facets"];
-      if (!facets.is_array()) return Error(400, "\"facets\" must be an array of names");
-      for (const auto& f : facets) {
-        if (!f.is_string()) return Error(400, "\"facets\" must be an array of names");
-        def.facets.push_back(f.get<std::string>());
-      }
-    }
-    std::function<Result<storage::TypeDefinition>()> work = [this, def] {
+    auto def = storage::ParseTypeJson(body->dump(-1, ' ', false, json::error_handler_t::replace));
+    if (!def.ok()) return Fail(def.status());
+    std::function<Result<storage::TypeDefinition>()> work = [this, def = std::move(*def)] {
       return engine_.RegisterType(def);
     };
-    engine_.AsyncRun(std::move(work),
-                     boost::asio::bind_executor(
-                         executor_, [self = shared_from_this()](Result<storage::TypeDefinition> t) {
-                           self->Guarded([&] { self->TypeRegistered(t); });
-                         }));
+    engine_.AsyncRun(
+        std::move(work),
+        boost::asio::bind_executor(
+            executor_, [self = shared_from_this()](const Result<storage::TypeDefinition>& t) {
+              self->Guarded([&] { self->TypeRegistered(t); });
+            }));
   }
 
+  // (A member, not inline in the lambda: GCC 12 then warns that the Result may be used
+  // uninitialized.)
   void TypeRegistered(const Result<storage::TypeDefinition>& t) {
     if (!t.ok()) return Fail(t.status());
-    json fields = json::object();
-    for (const auto& [name, kind] : t->fields)
-      fields[name] = storage::FieldKindName(kind);
-    json out = {{"data",
-                 {{"id", t->id},
-                  {"display_name", t->display_name},
-                  {"fields", fields},
-                  {"facets", t->facets}}}};
-    Json(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+    Json(200, "{\"data\":" + storage::TypeJson(*t) + "}");
+  }
+
+  void ListTypes() {
+    std::string out = "{\"data\":[";
+    bool first = true;
+    for (const auto& t : engine_.store().ListTypes()) {
+      if (!first) out += ',';
+      first = false;
+      out += storage::TypeJson(t);
+    }
+    Json(200, out + "]}");
+  }
+
+  void GetType() {
+    auto t = engine_.store().GetType(type_);
+    if (!t.ok()) return Fail(t.status());
+    Json(200, "{\"data\":" + storage::TypeJson(*t) + "}");
+  }
+
+  void GetBySlug() {
+    Engine::SlugStatus status =
+        authorized_ ? Engine::SlugStatus::kAny : Engine::SlugStatus::kPublished;
+    std::string locale = "default";
+    for (const auto& [key, value] : target_.params) {
+      if (key == "locale") {
+        locale = value;
+      } else if (key == "status") {
+        if (value == "published") {
+          status = Engine::SlugStatus::kPublished;
+        } else if (value == "draft") {
+          status = Engine::SlugStatus::kDraft;
+        } else if (value == "any") {
+          status = Engine::SlugStatus::kAny;
+        } else {
+          return Error(400, "status '" + value + "' is not published, draft or any");
+        }
+      } else {
+        return Error(400, "unknown query parameter '" + key + "'");
+      }
+    }
+    if (status != Engine::SlugStatus::kPublished && !RequireToken()) return;
+    auto principal = Principal();
+    if (!principal.ok()) return Fail(principal.status());
+    const bool is_public = status == Engine::SlugStatus::kPublished && principal->anonymous();
+    std::function<Result<DocumentRef>()> work = [this, locale, status,
+                                                 principal = std::move(*principal)] {
+      return engine_.GetBySlug(tenant_, type_, slug_, locale, status, principal);
+    };
+    engine_.AsyncRun(std::move(work),
+                     boost::asio::bind_executor(executor_, [self = shared_from_this(),
+                                                            is_public](Result<DocumentRef> doc) {
+                       self->Guarded([&] { self->SendDocument(doc, is_public); });
+                     }));
+  }
+
+  void SendDocument(const Result<DocumentRef>& doc, bool is_public) {
+    if (!doc.ok()) return Fail(doc.status());
+    auto res = MakeResponse<SharedPageBody>(200);
+    CacheHeaders(res, doc->tier(), is_public);
+    res.body().head = "{\"data\":";
+    res.body().owner = doc->bytes();
+    res.body().shared = doc->json();
+    res.body().tail = "}";
+    Send(std::move(res));
+  }
+
+  static Result<int64_t> ParseVersionNumber(const std::string& text) {
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || v < 1) {
+      return Status::InvalidArgument("version '" + text + "' is not a version number (1 or more)");
+    }
+    return v;
+  }
+
+  // Versions and referrers show drafts and history: the token's.
+  void ListVersions() {
+    if (!RequireToken()) return;
+    int limit = 20;
+    std::string cursor;
+    for (const auto& [key, value] : target_.params) {
+      if (key == "limit") {
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+        if (ec != std::errc() || end != value.data() + value.size()) {
+          return Error(400, "limit '" + value + "' is not an integer");
+        }
+      } else if (key == "cursor") {
+        cursor = value;
+      } else {
+        return Error(400, "unknown query parameter '" + key + "'");
+      }
+    }
+    std::function<Result<storage::VersionList>()> work = [this, limit, cursor] {
+      return engine_.ListVersions(tenant_, root_id_, limit, cursor);
+    };
+    engine_.AsyncRun(
+        std::move(work),
+        boost::asio::bind_executor(
+            executor_, [self = shared_from_this()](Result<storage::VersionList> list) {
+              self->Guarded([&] {
+                if (!list.ok()) return self->Fail(list.status());
+                std::string out = "{\"data\":[";
+                for (size_t i = 0; i < list->versions.size(); ++i) {
+                  if (i > 0) out += ',';
+                  out += list->versions[i].ToJson();
+                }
+                out += "],\"meta\":{\"count\":" + std::to_string(list->versions.size()) +
+                       ",\"next_cursor\":" +
+                       (list->next_cursor ? json(*list->next_cursor).dump() : "null") + "}}";
+                self->Json(200, std::move(out));
+              });
+            }));
+  }
+
+  void GetVersion() {
+    if (!RequireToken()) return;
+    if (!target_.params.empty()) {
+      return Error(400, "unknown query parameter '" + target_.params.front().first + "'");
+    }
+    std::function<Result<storage::Document>()> work = [this] {
+      return engine_.GetVersion(tenant_, root_id_, version_);
+    };
+    engine_.AsyncRun(
+        std::move(work),
+        boost::asio::bind_executor(
+            executor_, [self = shared_from_this()](const Result<storage::Document>& doc) {
+              self->Guarded([&] { self->VersionRead(doc); });
+            }));
+  }
+
+  void VersionRead(const Result<storage::Document>& doc) {
+    if (!doc.ok()) return Fail(doc.status());
+    Json(200, "{\"data\":" + doc->ToJson() + "}");
+  }
+
+  void ListReferrers() {
+    if (!RequireToken()) return;
+    if (!target_.params.empty()) {
+      return Error(400, "unknown query parameter '" + target_.params.front().first + "'");
+    }
+    std::function<Result<std::vector<storage::Referrer>>()> work = [this] {
+      return engine_.ListReferrers(tenant_, root_id_, 1000);
+    };
+    engine_.AsyncRun(
+        std::move(work),
+        boost::asio::bind_executor(
+            executor_, [self = shared_from_this()](Result<std::vector<storage::Referrer>> list) {
+              self->Guarded([&] {
+                if (!list.ok()) return self->Fail(list.status());
+                json out = json::array();
+                for (const auto& r : *list) {
+                  out.push_back({{"root_id", r.root_id},
+                                 {"document_id", r.document_id},
+                                 {"type", r.type},
+                                 {"field", r.field},
+                                 {"ordinal", r.ordinal},
+                                 {"ref_strength",
+                                  r.strength == storage::RefStrength::kStrong ? "strong" : "weak"},
+                                 {"published", r.published},
+                                 {"current_draft", r.current_draft}});
+                }
+                self->Json(200, json{{"data", out}, {"meta", {{"count", list->size()}}}}.dump(
+                                    -1, ' ', false, json::error_handler_t::replace));
+              });
+            }));
   }
 
   static json RulesJson(const std::vector<storage::PermissionRule>& rules) {
@@ -604,7 +766,8 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   folio::app::Route route_ = Route::kUnmatched;
   bool authorized_ = false;
   bool replied_ = false;
-  std::string tenant_, type_, root_id_;
+  std::string tenant_, type_, root_id_, slug_;
+  int64_t version_ = 0;
 };
 
 Service::Service(Engine& engine, HttpMetrics& metrics, const HttpConfig& config)

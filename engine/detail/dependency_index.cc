@@ -179,9 +179,19 @@ void DependencyIndex::ForCandidates(const Scope& scope, const storage::RowImage&
     };
     const std::string_view field = std::string_view(field_key).substr(1);
     if (field_key[0] == 'f') {
-      // A listing filed under two of the row's facet values is visited twice: harmless.
-      for (const auto& [name, value] : row.facets) {
-        if (name == field && value) visit_value(storage::SqlValue(*value));
+      // A listing filed under two of the row's facet values is visited twice: harmless. A
+      // facet stored as a number matches filters by numeric value ("5", "5.0"), which the
+      // filing by text cannot tell: every listing of that facet is a candidate.
+      for (const auto& facet : row.facets) {
+        if (facet.field != field) continue;
+        if (facet.text) {
+          visit_value(storage::SqlValue(*facet.text));
+        } else if (facet.number) {
+          for (const auto& [value_key, groups] : values) {
+            for (const Group* group : groups)
+              visit(*group);
+          }
+        }
       }
     } else {
       for (const auto& [name, value] : row.fields) {

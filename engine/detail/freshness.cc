@@ -128,15 +128,15 @@ Status Freshness::CatchUpLocked(bool opening) {
       };
       std::map<std::tuple<std::string, std::string, std::string>, Touch> touched;
       for (const auto& c : batch->changes) {
-        LoggedChange logged{c.position,  c.tenant, c.type, c.root_id, RootHash(c.tenant, c.root_id),
-                            c.published, c.draft};
+        LoggedChange logged{c.position,          c.tenant,    c.type, c.root_id,
+                            RootHash(c.root_id), c.published, c.draft};
         if (c.published)
           scope_last_change_[DependencyIndex::ScopeKey(c.tenant, c.type,
                                                        storage::Axis::kPublished)] = c.position.seq;
         if (c.draft)
           scope_last_change_[DependencyIndex::ScopeKey(c.tenant, c.type, storage::Axis::kDraft)] =
               c.position.seq;
-        root_last_change_[RootKey(c.tenant, c.root_id)] = c.position.seq;
+        root_last_change_[c.root_id] = c.position.seq;
         auto& t = touched[{c.tenant, c.type, c.root_id}];
         t.root_hash = logged.root_hash;
         t.published |= c.published;
@@ -145,7 +145,7 @@ Status Freshness::CatchUpLocked(bool opening) {
       }
       while (history_.size() > config_.history_limit) {
         const LoggedChange& oldest = history_.front();
-        auto it = root_last_change_.find(RootKey(oldest.tenant, oldest.root_id));
+        auto it = root_last_change_.find(oldest.root_id);
         if (it != root_last_change_.end() && it->second <= oldest.position.seq) {
           root_last_change_.erase(it);
         }
@@ -303,7 +303,7 @@ bool Freshness::AdmitDocument(const DependencyIndex::Slot& slot, const std::stri
     return false;
   }
   insert();
-  index_.AddDocument(slot, RootHash(tenant, root_id), axis);
+  index_.AddDocument(slot, RootHash(root_id), axis);
   return true;
 }
 
@@ -342,7 +342,7 @@ bool Freshness::CheckPage(const storage::ListingPredicate& predicate, const Page
   for (auto& image : *loaded) {
     // A catch-up that applied a change to the root meanwhile stored a newer image: keep it.
     const std::string key = RootKey(image.tenant, image.root_id);
-    auto last = root_last_change_.find(key);
+    auto last = root_last_change_.find(image.root_id);
     if (last != root_last_change_.end() && last->second > applied_seq) continue;
     if (images_.count(key) == 0) RememberImageLocked(std::move(image));
   }
@@ -361,7 +361,8 @@ bool Freshness::RootUnchangedSinceLocked(const std::string& tenant, const std::s
                                          storage::LogPosition read_at) const {
   if (read_at == applied_) return true;
   if (!KnownLocked(read_at)) return false;
-  auto last = root_last_change_.find(RootKey(tenant, root_id));
+  (void)tenant;  // by root alone: a global document changes under the shared pool's tenant
+  auto last = root_last_change_.find(root_id);
   return last == root_last_change_.end() || last->second <= read_at.seq;
 }
 

@@ -183,7 +183,7 @@ class Freshness {
   storage::LogPosition applied_;
   std::deque<LoggedChange> history_;  // seq order; the newest config_.history_limit
   std::unordered_map<std::string, int64_t> scope_last_change_;  // DependencyIndex::ScopeKey → seq
-  std::unordered_map<std::string, int64_t> root_last_change_;   // RootKey → seq
+  std::unordered_map<std::string, int64_t> root_last_change_;   // root id → seq
   std::unordered_map<std::string, storage::RootImage> images_;  // RootKey → as it stands
   std::deque<std::string> image_order_;                         // eviction order of images_
   DependencyIndex index_;

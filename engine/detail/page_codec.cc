@@ -9,8 +9,8 @@ namespace folio {
 namespace detail {
 namespace {
 
-constexpr char kPageMagic[4] = {'F', 'P', 'G', '2'};
-constexpr char kDocumentMagic[4] = {'F', 'D', 'C', '2'};
+constexpr char kPageMagic[4] = {'F', 'P', 'G', '3'};
+constexpr char kDocumentMagic[4] = {'F', 'D', 'C', '3'};
 
 void PutU32(std::string& out, size_t at, uint32_t v) {
   std::memcpy(out.data() + at, &v, 4);
@@ -136,14 +136,14 @@ constexpr uint8_t kHasAfter = 1, kHasThrough = 2;
 
 }  // namespace
 
-PageTrailer TrailerFor(std::string_view tenant, const storage::PageDependency& dependency) {
+PageTrailer TrailerFor(const storage::PageDependency& dependency) {
   PageTrailer trailer;
   trailer.read_at = dependency.read_at();
   trailer.after = dependency.after();
   trailer.through = dependency.through();
   trailer.root_hashes.reserve(dependency.roots().size());
   for (const auto& root : dependency.roots())
-    trailer.root_hashes.push_back(RootHash(tenant, root));
+    trailer.root_hashes.push_back(RootHash(root));
   return trailer;
 }
 
@@ -322,6 +322,7 @@ std::string_view PageRef::body_prefix() const {
 }
 
 std::string_view DocumentRef::json() const {
+  if (length_ != 0) return std::string_view(*bytes_).substr(offset_, length_);
   return std::string_view(*bytes_).substr(detail::kDocumentHeaderBytes);
 }
 

@@ -1,7 +1,7 @@
 // The bytes of a cached page and of a cached document, the same in L1 and L2.
 //
 // A page:
-//   magic "FPG2" | count u32 | documents offset u32 | documents length u32 |
+//   magic "FPG3" | count u32 | documents offset u32 | documents length u32 |
 //   cursor offset u32 | cursor length u32 (0xffffffff: none) | body end u32 |
 //   body prefix | dependency trailer
 // where the body prefix is {"data":[…],"meta":{"count":N,"next_cursor":"…"|null,"cache":
@@ -10,7 +10,7 @@
 // restart, or by another process — can be checked against the changes since it was read.
 //
 // A document:
-//   magic "FDC2" | json length u32 | read-at seq i64 | read-at salt i64 |
+//   magic "FDC3" | json length u32 | read-at seq i64 | read-at salt i64 |
 //   valid-until micros i64 (0: none; a published document's expires_at) | json
 #pragma once
 
@@ -37,8 +37,8 @@ struct PageTrailer {
   std::vector<uint64_t> root_hashes;             // RootHash of every row, look-ahead included
 };
 
-// The trailer of a page of `tenant` the store says depends on `dependency`.
-PageTrailer TrailerFor(std::string_view tenant, const storage::PageDependency& dependency);
+// The trailer of a page the store says depends on `dependency`.
+PageTrailer TrailerFor(const storage::PageDependency& dependency);
 
 // Building a page in place, without copying its documents: BeginPage writes the header and
 // the body up to the documents and returns where they start; the caller appends the JSON

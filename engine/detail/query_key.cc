@@ -105,6 +105,10 @@ void HashQueryShape(KeyHasher& h, std::string_view instance_id, const storage::Q
     h.Str(f.field);
     h.Str(f.value);
   }
+  for (const auto* column : {&q.slug, &q.parent}) {
+    h.Byte(column->has_value() ? 1 : 0);
+    if (*column) h.Str(**column);
+  }
   h.Str(q.sort);
   h.Byte(q.order == storage::SortOrder::kDesc ? 'd' : 'a');
   h.Principal(q.principal);
@@ -126,14 +130,8 @@ CacheKey PredicateKey(std::string_view instance_id, const storage::Query& q) {
   return h.Finish(0);
 }
 
-uint64_t RootHash(std::string_view tenant, std::string_view root_id) {
-  XXH3_state_t state;
-  XXH3_64bits_reset(&state);
-  const uint64_t tenant_size = tenant.size();
-  XXH3_64bits_update(&state, &tenant_size, sizeof tenant_size);
-  XXH3_64bits_update(&state, tenant.data(), tenant.size());
-  XXH3_64bits_update(&state, root_id.data(), root_id.size());
-  return XXH3_64bits_digest(&state);
+uint64_t RootHash(std::string_view root_id) {
+  return XXH3_64bits(root_id.data(), root_id.size());
 }
 
 CacheKey DocumentKey(std::string_view instance_id, std::string_view tenant,

@@ -22,9 +22,11 @@ CacheKey PageKey(std::string_view instance_id, const storage::Query& query, uint
 // The key of what selects a query's rows (PageKey without limit and cursor): pages of one
 // listing share it, and with it one compiled ListingPredicate.
 CacheKey PredicateKey(std::string_view instance_id, const storage::Query& query);
-// A root's identity in the dependency index: a 64-bit hash of (tenant, root id). A collision
-// only ever drops a page that did not need dropping.
-uint64_t RootHash(std::string_view tenant, std::string_view root_id);
+// A root's identity in the dependency index: a 64-bit hash of its id. Not of its tenant: a
+// document of a global type is read from every tenant but changes under one (the shared
+// pool), and root ids are unique across tenants (a root id is its first version's primary
+// key). A collision only ever drops a page that did not need dropping.
+uint64_t RootHash(std::string_view root_id);
 CacheKey DocumentKey(std::string_view instance_id, std::string_view tenant,
                      std::string_view root_id, storage::Axis axis,
                      const storage::Principal& principal, uint64_t generation);

@@ -24,6 +24,15 @@ using SqlValue = storage::SqlValue;
 
 void BindSqlValue(Statement& stmt, int index, const SqlValue& value);
 SqlValue ReadSqlValue(const Statement& stmt, int col);
+// A facet filter's value as the number a facet row's value_number is compared with: the
+// value when all of it reads as a finite number ("5", "-2.5e3"), else NULL (matches nothing).
+SqlValue FacetNumber(const std::string& value);
+
+// The pseudo-fields of RowImage::fields for the documents columns a listing filters or sorts
+// on (Query::slug, Query::parent, sort "sort_order"), and the column each reads.
+inline constexpr const char* kSlugField = "$slug";
+inline constexpr const char* kParentField = "$parent";
+inline constexpr const char* kSortOrderField = "$sort_order";
 
 // Where the previous page ended: its last row's sort value and id.
 using KeysetPosition = SortPosition;
@@ -56,6 +65,7 @@ struct CompiledFilter {
 
 // The row-selecting part of a query checked against its type: filters, facets and sort.
 struct CompiledQuery {
+  std::string tenant;  // the tenant the rows are stored under (StorageTenant)
   std::vector<CompiledFilter> filters;
   // The sort: "updated_at" or "created_at" (sort_field empty), or a registered field and its
   // q_* column (which may hold NULL).

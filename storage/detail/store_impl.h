@@ -19,9 +19,12 @@ namespace folio::storage {
 // A registered type with the SQL column each queryable field lives in.
 struct TypeInfo {
   TypeDefinition definition;
-  std::map<std::string, std::string> columns;  // field → q_<type>_<field>
+  std::map<std::string, std::string> columns;  // scalar field → its q_* column
 
   bool HasFacet(const std::string& name) const;
+  // The queryable fields of one role, in registration order; pointers into `definition`.
+  std::vector<const QueryableField*> Scalars() const;
+  std::vector<const QueryableField*> WithRole(FieldRole role) const;
 
   // The type id as a SQL string literal, 'blog-post'. The per-type partial indexes name it so
   // in their WHERE, and a statement that binds it instead is re-compiled by SQLite on every
@@ -55,6 +58,9 @@ class DocumentStore::Impl {
   // known (another process may have registered it).
   Result<std::shared_ptr<const TypeInfo>> FindType(const std::string& id);
   Status ReloadTypes(detail::Connection& conn);
+  // Rewrites the document_types rows folio wrote before it used SonicJS's format.
+  // REQUIRES: called on the write connection, outside a transaction.
+  Status UpgradeLegacyTypeRows(detail::Connection& conn);
   // Adds the generated columns and indexes of `type` that the schema lacks. Idempotent.
   // REQUIRES: called on the write connection inside a write transaction.
   static Status EnsureTypeColumns(detail::Connection& conn, const TypeInfo& type);
@@ -76,6 +82,18 @@ class DocumentStore::Impl {
   mutable std::shared_mutex types_mu;
   std::map<std::string, std::shared_ptr<const TypeInfo>> types;
 };
+
+// The tenant documents of `type` are stored under when `tenant` asks: the shared pool for a
+// global type, else `tenant` itself.
+inline std::string StorageTenant(const TypeInfo& type, const std::string& tenant) {
+  return type.definition.settings.Global() ? std::string(kGlobalTenant) : tenant;
+}
+
+// The tenant a document `root_id` (any version, deleted or not) asked for from `tenant` is
+// stored under: `tenant`, or the shared pool for a document of a global type. NotFound when
+// there is none.
+Result<std::string> DocumentTenant(detail::Connection& conn, const std::string& tenant,
+                                   const std::string& root_id);
 
 // Builds TypeInfo (with column names) from a definition. Validates names.
 Result<TypeInfo> MakeTypeInfo(const TypeDefinition& definition);

@@ -125,7 +125,17 @@ TEST_F(HttpServerTest, RegisterTypeIsIdempotentAddsFieldsAndRejectsBadDefinition
     EXPECT_EQ(res.result_int(), 400u) << bad << " -> " << res.body();
     EXPECT_EQ(ErrorCodeOf(res), "bad_request");
   }
-  EXPECT_EQ(c.Get("/v1/types", Auth()).result_int(), 405u);
+  EXPECT_EQ(c.Do(http::verb::put, "/v1/types", "{}", Auth()).result_int(), 405u);
+  // Registered types are listed, and read one by one, in both forms.
+  auto list = c.Get("/v1/types");
+  ASSERT_EQ(list.result_int(), 200u) << list.body();
+  ASSERT_EQ(Body(list)["data"].size(), 1u);
+  EXPECT_EQ(Body(list)["data"][0]["id"], "blog-post");
+  auto one = c.Get("/v1/types/blog-post");
+  ASSERT_EQ(one.result_int(), 200u) << one.body();
+  EXPECT_EQ(Body(one)["data"]["fields"]["rating"], "number");
+  EXPECT_EQ(Body(one)["data"]["settings"]["versioning"], true);  // the short form's default
+  EXPECT_EQ(c.Get("/v1/types/nope").result_int(), 404u);
 }
 
 // ---- The document lifecycle ----------------------------------------------------------------

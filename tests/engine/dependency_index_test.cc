@@ -98,19 +98,19 @@ class DependencyIndexTest : public ::testing::Test {
     auto predicate = std::make_shared<ScoreAtLeast>(0);
     CacheKey pkey = Key(100);
     index_.AddPage({Key(1), 1}, pkey, predicate, std::nullopt, At(20, "r2"),
-                   {RootHash("t", "r1"), RootHash("t", "r2"), RootHash("t", "r3")});
+                   {RootHash("r1"), RootHash("r2"), RootHash("r3")});
     index_.AddPage({Key(2), 2}, pkey, predicate, At(20, "r2"), std::nullopt,
-                   {RootHash("t", "r3"), RootHash("t", "r4")});
+                   {RootHash("r3"), RootHash("r4")});
     // Another listing: score >= 35.
     index_.AddPage({Key(3), 3}, Key(101), std::make_shared<ScoreAtLeast>(35), std::nullopt,
-                   std::nullopt, {RootHash("t", "r4")});
-    index_.AddDocument({Key(4), 4}, RootHash("t", "r1"), storage::Axis::kPublished);
+                   std::nullopt, {RootHash("r4")});
+    index_.AddDocument({Key(4), 4}, RootHash("r1"), storage::Axis::kPublished);
   }
 
   std::set<uint64_t> Drop(const storage::RootImage& root, bool published = true,
                           bool draft = false) {
     std::set<uint64_t> dropped;
-    index_.DropTouched(root, RootHash(root.tenant, root.root_id), "post", published, draft,
+    index_.DropTouched(root, RootHash(root.root_id), "post", published, draft,
                        /*now=*/1000,
                        [&](const DependencyIndex::Slot& s) { dropped.insert(s.hash); });
     return dropped;
@@ -165,13 +165,13 @@ TEST(DependencyIndexValuesTest, AChangeIsMatchedOnlyAgainstListingsOfItsValue) {
   storage::RootImage root = Root("x", 0);
   root.published.fields = {{"score", 20.0}};
   std::set<uint64_t> dropped;
-  index.DropTouched(root, RootHash("t", "x"), "post", true, false, 1000,
+  index.DropTouched(root, RootHash("x"), "post", true, false, 1000,
                     [&](const DependencyIndex::Slot& s) { dropped.insert(s.hash); });
   EXPECT_EQ(dropped, (std::set<uint64_t>{20}));
   EXPECT_EQ(calls, 1);
   // A value no listing is filed under asks none; 20.5 is not 20.
   root.published.fields = {{"score", 20.5}};
-  index.DropTouched(root, RootHash("t", "x"), "post", true, false, 1000,
+  index.DropTouched(root, RootHash("x"), "post", true, false, 1000,
                     [&](const DependencyIndex::Slot& s) { dropped.insert(s.hash); });
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(index.listings(), 99u);
@@ -191,7 +191,7 @@ TEST(DependencyIndexValuesTest, AListingFiledTwiceUnderOneValueIsRemovedOnce) {
   index.AddPage({Key(1), 1}, Key(2), std::make_shared<Twice>(int64_t{3}, &calls), std::nullopt,
                 std::nullopt, {});
   std::set<uint64_t> dropped;
-  index.DropTouched(Root("x", 3), RootHash("t", "x"), "post", true, false, 1000,
+  index.DropTouched(Root("x", 3), RootHash("x"), "post", true, false, 1000,
                     [&](const DependencyIndex::Slot& s) { dropped.insert(s.hash); });
   EXPECT_EQ(dropped, (std::set<uint64_t>{1}));
   EXPECT_EQ(index.size(), 0u);

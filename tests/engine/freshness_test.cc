@@ -88,7 +88,7 @@ class FreshnessTest : public ::testing::Test {
     r.slot.hash = cache::LruCache::HashKey(KeyView(r.slot.key));
     r.predicate_key = PredicateKey(store_->instance_id(), q);
     r.predicate = page.dependency->shared_predicate();
-    r.trailer = TrailerFor(q.tenant, *page.dependency);
+    r.trailer = TrailerFor(*page.dependency);
     return r;
   }
   bool Admit(const Read& r) {

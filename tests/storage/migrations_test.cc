@@ -222,7 +222,7 @@ TEST_F(MigrationsTest, RegisterTypeIsIdempotentAndAddsFields) {
   more.facets.push_back("labels");
   auto added = Must(store_->RegisterType(more));
   EXPECT_EQ(added.fields.count("stars"), 1u);
-  EXPECT_EQ(added.facets, (std::vector<std::string>{"labels", "tags"}));
+  EXPECT_EQ(added.facets, (std::vector<std::string>{"tags", "labels"}));  // registration order
   auto xinfo = raw().Rows(
       "SELECT name, type, hidden FROM pragma_table_xinfo('documents') WHERE name LIKE 'q_post_%' "
       "ORDER BY name");

@@ -197,6 +197,11 @@ std::vector<json> WalkPages(DocumentStore& store, Query query, LimitFn next_limi
   return out;
 }
 
+// A document's data, parsed.
+inline json DataOf(const Document& d) {
+  return json::parse(d.data);
+}
+
 inline std::vector<json> ListAll(DocumentStore& store, Query query, int limit = 100) {
   return WalkPages(store, std::move(query), [limit] { return limit; });
 }
@@ -238,6 +243,8 @@ class StoreTest : public ::testing::Test {
                 {"category", FieldKind::kText},
                 {"flag", FieldKind::kBoolean}};
     t.facets = {"tags"};
+    // Most suites here look at version rows: a new row per save (SonicJS's versioning on).
+    t.settings.versioning = true;
     return t;
   }
 
@@ -311,6 +318,7 @@ class StoreTest : public ::testing::Test {
     std::vector<std::vector<std::string>> all;
     for (const char* sql :
          {"SELECT * FROM documents ORDER BY id", "SELECT * FROM document_facets ORDER BY id",
+          "SELECT * FROM document_references ORDER BY id",
           "SELECT * FROM document_permissions ORDER BY id",
           "SELECT * FROM document_types ORDER BY id"}) {
       for (auto& row : raw().Rows(sql))

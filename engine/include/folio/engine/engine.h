@@ -90,6 +90,23 @@ class Engine {
   Result<DocumentRef> Get(const std::string& tenant, const std::string& root_id, storage::Axis axis,
                           const storage::Principal& principal = {});
 
+  // A document of `type` by its slug in `locale`: a one-row listing (Query::slug), cached and
+  // invalidated as every listing is. kPublished reads the published row, kDraft the current
+  // draft, kAny the published row else the current draft (SonicJS's getBySlug). NotFound
+  // when no readable document has the slug.
+  enum class SlugStatus { kPublished, kDraft, kAny };
+  Result<DocumentRef> GetBySlug(const std::string& tenant, const std::string& type,
+                                const std::string& slug, const std::string& locale,
+                                SlugStatus status, const storage::Principal& principal = {});
+  // A document's versions, one version, and the documents that reference it: read from the
+  // store each time (uncached; DocumentStore documents them).
+  Result<storage::VersionList> ListVersions(const std::string& tenant, const std::string& root_id,
+                                            int limit, const std::string& cursor);
+  Result<storage::Document> GetVersion(const std::string& tenant, const std::string& root_id,
+                                       int64_t version);
+  Result<std::vector<storage::Referrer>> ListReferrers(const std::string& tenant,
+                                                       const std::string& root_id, int limit);
+
   // ---- Writes (each returns after its commit and its invalidation) ----
   Result<storage::WriteResult> Write(const storage::WriteOp& op);
   Result<std::vector<storage::WriteResult>> WriteBatch(const std::vector<storage::WriteOp>& ops);

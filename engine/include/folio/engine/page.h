@@ -46,6 +46,9 @@ class DocumentRef {
   DocumentRef() = default;
   DocumentRef(std::shared_ptr<const std::string> bytes, Tier tier)
       : bytes_(std::move(bytes)), tier_(tier) {}
+  // The document at [offset, offset + length) of `bytes` (one of a page's documents).
+  DocumentRef(std::shared_ptr<const std::string> bytes, Tier tier, size_t offset, size_t length)
+      : bytes_(std::move(bytes)), tier_(tier), offset_(offset), length_(length) {}
   std::string_view json() const;
   Tier tier() const { return tier_; }
   const std::shared_ptr<const std::string>& bytes() const { return bytes_; }
@@ -53,6 +56,8 @@ class DocumentRef {
  private:
   std::shared_ptr<const std::string> bytes_;
   Tier tier_ = Tier::kDatabase;
+  size_t offset_ = 0;
+  size_t length_ = 0;  // 0: the whole document after the header (offset_ unused)
 };
 
 }  // namespace folio

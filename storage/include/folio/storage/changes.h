@@ -96,10 +96,18 @@ struct RowImage {
   int64_t created_at = 0;
   int64_t updated_at = 0;
   // The value of each registered field of `type`, read from its q_* column (after SQLite
-  // applied the column's affinity), by field name.
+  // applied the column's affinity), by field name; and, under names no registered field can
+  // have, the row's own columns a listing may filter or sort on: "$slug", "$parent"
+  // (parent_root_id) and "$sort_order".
   std::vector<std::pair<std::string, SqlValue>> fields;
-  // The row's facet rows: (field_name, value_text); value_text may be NULL.
-  std::vector<std::pair<std::string, std::optional<std::string>>> facets;
+  // The row's facet rows. SonicJS writes a number to value_number with value_text NULL.
+  struct Facet {
+    std::string field;                // field_name
+    std::optional<std::string> text;  // value_text
+    std::optional<double> number{};   // value_number, read only when value_text is NULL
+    bool operator==(const Facet&) const = default;
+  };
+  std::vector<Facet> facets;
 };
 
 // A root's rows as they stand, on both axes, with its read rules (which apply to every

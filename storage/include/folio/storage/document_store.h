@@ -59,6 +59,9 @@ class DocumentStore {
   // with another kind is a Conflict; an invalid id or field name is InvalidArgument.
   Result<TypeDefinition> RegisterType(const TypeDefinition& type);
   Result<TypeDefinition> GetType(const std::string& id) const;
+  // The tenant the documents of type `type` live under when `tenant` asks: kGlobalTenant for
+  // a global type (settings.global), else `tenant` (also for a type not registered).
+  std::string StorageTenant(const std::string& type, const std::string& tenant) const;
   std::vector<TypeDefinition> ListTypes() const;
   Result<std::vector<MigrationInfo>> MigrationStatus();
 
@@ -91,6 +94,18 @@ class DocumentStore {
   // the row was read from.
   Result<Document> Get(const std::string& tenant, const std::string& root_id, Axis axis,
                        const Principal& principal = {}, LogPosition* read_at = nullptr);
+  // The versions of a document, newest first, `limit` (1..100) at a time; `cursor` is empty
+  // or a previous page's next_cursor. NotFound when the document is not in `tenant`.
+  Result<VersionList> ListVersions(const std::string& tenant, const std::string& root_id, int limit,
+                                   const std::string& cursor);
+  // Version `version` of a document (NotFound when it was pruned or never existed).
+  Result<Document> GetVersion(const std::string& tenant, const std::string& root_id,
+                              int64_t version);
+  // The live documents (published or current-draft rows, not deleted) of `tenant` (or of the
+  // global pool) whose reference fields name `root_id`, at most `limit` (1..1000) of them;
+  // NotFound when the document is not in `tenant`.
+  Result<std::vector<Referrer>> ListReferrers(const std::string& tenant, const std::string& root_id,
+                                              int limit);
   // The earliest schedule boundary (scheduled_at or expires_at) of a published row of
   // (tenant, type) strictly after `after_seconds`; nullopt when there is none.
   Result<std::optional<int64_t>> NextScheduleBoundary(const std::string& tenant,

@@ -30,11 +30,67 @@ enum class FieldKind {
 std::optional<FieldKind> ParseFieldKind(std::string_view name);
 const char* FieldKindName(FieldKind kind);
 
+// What a queryable field is, as SonicJS's `QueryableField.kind` says.
+enum class FieldRole {
+  kScalar,     // a q_* generated column: filters, sorts
+  kFacet,      // one document_facets row per value (an array gives one per element)
+  kReference,  // one document_references row per referenced root id
+};
+enum class RefStrength { kWeak, kStrong };  // a strong reference blocks deleting its target
+
+// One entry of `document_types.queryable_fields`, in SonicJS's shape:
+// {"name","path"?,"kind":"scalar"|"facet"|"reference","type"?,"column"?,"refStrength"?}.
+struct QueryableField {
+  std::string name;  // [A-Za-z_][A-Za-z0-9_]{0,63}
+  FieldRole role = FieldRole::kScalar;
+  std::string path{};  // "$.a" or "$.a.b" (keys of [A-Za-z0-9_]); empty means "$.<name>"
+  std::optional<FieldKind> type{};  // scalars: the column's type; absent reads as text
+  std::string column{};             // scalars: the q_* column; empty derives it as SonicJS does
+  std::optional<RefStrength> ref_strength{};  // references; absent is weak
+
+  std::string EffectivePath() const { return path.empty() ? "$." + name : path; }
+  bool operator==(const QueryableField&) const = default;
+};
+
+// `document_types.settings` (SonicJS's DocumentTypeSettings). Unset keys take SonicJS's
+// defaults; keys folio does not interpret (`pii`, `internal`, …) are kept in `other_json` and
+// written back as they were.
+struct TypeSettings {
+  // true: every save makes a new version row, pruned to max_versions_per_root. false (the
+  // default): a draft that is not published is updated in place, and a publish deletes the
+  // superseded published row: at most a draft and a published row per root.
+  std::optional<bool> versioning;
+  std::optional<int64_t> max_versions_per_root;  // with versioning; unset: StoreOptions'
+  // Documents live in one shared pool (tenant "__global__"), visible from every tenant.
+  std::optional<bool> global;
+  // Permissions granted by type when a document has no rule of its own for them:
+  // principal ("public" or a role name) → permissions. Unset when the type gives none.
+  std::optional<std::map<std::string, std::vector<std::string>>> base_grants;
+  std::string other_json = "{}";  // the other keys, a JSON object
+
+  bool Versioning() const { return versioning.value_or(false); }
+  bool Global() const { return global.value_or(false); }
+  bool operator==(const TypeSettings&) const = default;
+};
+
+// The tenant every document of a `global` type is stored under (SonicJS's GLOBAL_TENANT).
+inline constexpr const char* kGlobalTenant = "__global__";
+
 struct TypeDefinition {
   std::string id;            // [a-z0-9][a-z0-9_-]{0,63}, e.g. "blog-post"; shared by all tenants
   std::string display_name;  // defaults to id
-  std::map<std::string, FieldKind> fields;  // queryable scalars: name ([A-Za-z_][A-Za-z0-9_]*)
-  std::vector<std::string> facets;          // multi-valued fields indexed in document_facets
+  // The short form of the queryable fields, kept as a convenience: on registration each entry
+  // not named in `queryable_fields` is added to it (a scalar of that kind, a facet). A
+  // registered type returns both forms, consistent with each other.
+  std::map<std::string, FieldKind> fields;         // scalars: name → kind (text when untyped)
+  std::vector<std::string> facets;                 // facet names
+  std::vector<QueryableField> queryable_fields{};  // the full form, in registration order
+  TypeSettings settings{};
+  std::string description{};
+  int64_t schema_version = 0;  // set by the store: moves each time the stored schema changes
+
+  // The queryable field `name`, or null.
+  const QueryableField* Find(const std::string& name) const;
 };
 
 // ---- Documents -----------------------------------------------------------------------------
@@ -59,9 +115,16 @@ struct Document {
   std::optional<int64_t> scheduled_at;
   std::optional<int64_t> expires_at;
   std::optional<int64_t> deleted_at;
+  std::optional<std::string> path;
+  std::string parent_root_id;  // "" for a top-level document
+  int64_t sort_order = 0;      // its place among its parent's children
+  std::optional<std::string> created_by;
+  std::optional<std::string> updated_by;
 
-  // {"id":…,"root_id":…,"version":…,"type":…,"tenant":…,"locale":…,"status":…,"data":{…},
-  //  "created_at":…,"updated_at":…,"published_at":…|null} — `data` spliced in as stored.
+  // {"id","root_id","version","type","tenant","locale","status","slug","title","path",
+  //  "parent_root_id","sort_order","data":{…},"created_at","updated_at","published_at",
+  //  "scheduled_at","expires_at","created_by","updated_by"} (absent values null) — `data`
+  // spliced in as stored. Listings write each document the same way.
   std::string ToJson() const;
 };
 
@@ -103,8 +166,9 @@ struct FacetFilter {
 
 enum class SortOrder { kDesc, kAsc };
 
-// A keyset-paginated listing. Sort is `updated_at` (default), `created_at`, or a registered
-// field; ties are broken by `id` in the same direction.
+// A keyset-paginated listing. Sort is `updated_at` (default), `created_at`, `sort_order` (a
+// document's place among its parent's children) or a registered field; ties are broken by
+// `id` in the same direction.
 struct Query {
   std::string tenant = "default";
   std::string type;
@@ -112,6 +176,8 @@ struct Query {
   Axis axis = Axis::kPublished;
   std::vector<FieldFilter> filters;
   std::vector<FacetFilter> facets;
+  std::optional<std::string> slug;    // only documents with this slug (a by-slug read)
+  std::optional<std::string> parent;  // only the children of this root ("": top level)
   std::string sort = "updated_at";
   SortOrder order = SortOrder::kDesc;
   int limit = 20;      // 1..100
@@ -146,6 +212,10 @@ struct DocumentFields {
   std::optional<int64_t> scheduled_at;
   std::optional<int64_t> expires_at;
   std::optional<std::string> actor;  // written to created_by / updated_by
+  // The document's parent ("" makes it top level; else a document of the same tenant) and
+  // its place among the parent's children.
+  std::optional<std::string> parent_root_id{};
+  std::optional<int64_t> sort_order{};
 };
 
 struct CreateOp {
@@ -166,11 +236,15 @@ struct PatchOp {  // RFC 7396 merge patch over the current draft's data: a new v
   std::string data;
   DocumentFields fields;
 };
-enum class LifecycleAction { kPublish, kUnpublish, kDelete, kRestore };
+// kDelete refuses (Conflict, naming them) while live documents hold a strong reference to
+// the document. kRestoreVersion makes a new current draft from version `version`'s data,
+// slug, title and schedule.
+enum class LifecycleAction { kPublish, kUnpublish, kDelete, kRestore, kRestoreVersion };
 struct LifecycleOp {
   std::string tenant = "default";
   std::string root_id;
   LifecycleAction action = LifecycleAction::kPublish;
+  int64_t version = 0;  // kRestoreVersion only
 };
 using WriteOp = std::variant<CreateOp, UpdateOp, PatchOp, LifecycleOp>;
 
@@ -178,6 +252,27 @@ using WriteOp = std::variant<CreateOp, UpdateOp, PatchOp, LifecycleOp>;
 struct WriteResult {
   Document document;    // the document as it now stands (current draft, or published row)
   bool changed = true;  // false for a no-op (publishing what is published, …)
+};
+
+// ---- Versions and references -------------------------------------------------------------
+
+// A page of a document's versions, newest first.
+struct VersionList {
+  std::vector<Document> versions;
+  std::optional<std::string> next_cursor;  // absent on the last page
+};
+
+// A live document that references another ("where used"): one per (referring row, field,
+// position).
+struct Referrer {
+  std::string root_id;      // the referring document
+  std::string document_id;  // its row (version) that holds the reference
+  std::string type;
+  std::string field;  // the reference field
+  int64_t ordinal = 0;
+  RefStrength strength = RefStrength::kWeak;
+  bool published = false;      // the row is the published one
+  bool current_draft = false;  // the row is the current draft
 };
 
 // ---- Permissions ---------------------------------------------------------------------------
