@@ -139,8 +139,19 @@ void CheckReply(Fixture& f, HttpReply& reply) {
   FUZZ_CHECK(reply.status != 500, "a request got a 500");
   FUZZ_CHECK(reply.message != nullptr, "a reply without a message");
   tcp::socket client(f.io);
-  client.connect(f.acceptor.local_endpoint());
-  beast::tcp_stream server(f.acceptor.accept());
+  // libFuzzer's timer signal can interrupt a blocking connect or accept: that is the
+  // harness's to retry, not a finding (a 10M run once stopped on it).
+  beast::error_code ec;
+  do {
+    client.connect(f.acceptor.local_endpoint(), ec);
+  } while (ec == boost::asio::error::interrupted);
+  FUZZ_CHECK(!ec, "connecting to the reply's writer: " + ec.message());
+  tcp::socket accepted(f.io);
+  do {
+    f.acceptor.accept(accepted, ec);
+  } while (ec == boost::asio::error::interrupted);
+  FUZZ_CHECK(!ec, "accepting the reply's reader: " + ec.message());
+  beast::tcp_stream server(std::move(accepted));
   beast::error_code write_ec, read_ec;
   reply.message->AsyncWrite(server, [&](beast::error_code ec, size_t) {
     write_ec = ec;
