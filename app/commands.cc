@@ -45,7 +45,7 @@ struct DocumentFlags {
 
 struct QueryFlags {
   std::string type, status = "published", locale = "default", sort = "updated_at", order = "desc",
-                    cursor;
+                    cursor, include;
   std::optional<std::string> parent;
   std::vector<std::string> where, facets;
   int limit = 20;
@@ -159,9 +159,13 @@ class Cli {
     get->add_option("--type", get_type, "the type of the --slug");
     get->add_option("--slug", get_slug, "read the document with this slug");
     get->add_option("--locale", get_locale, "the locale of the --slug")->capture_default_str();
+    std::string get_include;
+    get->add_option("--include", get_include,
+                    "reference fields whose documents to embed, e.g. author,category");
     get->callback([&, this] {
-      code_ = get_slug.empty() ? Get(root, get_status)
-                               : GetBySlug(root, get_type, get_slug, get_locale, get_status);
+      code_ = get_slug.empty()
+                  ? Get(root, get_status, get_include)
+                  : GetBySlug(root, get_type, get_slug, get_locale, get_status, get_include);
     });
 
     auto* versions = app.add_subcommand("versions", "list ROOT's versions, newest first");
@@ -282,6 +286,8 @@ class Cli {
     q->add_option("--sort", f.sort, "updated_at, created_at, sort_order or a registered field")
         ->capture_default_str();
     q->add_option("--parent", f.parent, "only the children of this root ('' for top level)");
+    q->add_option("--include", f.include,
+                  "reference fields whose documents to embed, e.g. author,category");
     q->add_option("--order", f.order, "desc or asc")->capture_default_str();
     q->add_option("--limit", f.limit, "documents per page, 1..100")->capture_default_str();
     q->add_option("--cursor", f.cursor, "next_cursor of the previous page");
@@ -339,10 +345,11 @@ class Cli {
   int TypesAdd(const std::string& id, const std::vector<std::string>& fields,
                const std::vector<std::string>& facets, const std::string& json_arg) {
     storage::TypeDefinition def;
+    bool short_form = true;
     if (!json_arg.empty()) {
       auto text = ReadData(json_arg);
       if (!text.ok()) return Fail(text.status());
-      auto parsed = storage::ParseTypeJson(*text);
+      auto parsed = storage::ParseTypeJson(*text, &short_form);
       if (!parsed.ok()) return Fail(parsed.status());
       def = std::move(*parsed);
       if (!id.empty() && id != def.id) {
@@ -352,8 +359,6 @@ class Cli {
     } else {
       if (id.empty()) return Fail(Status::InvalidArgument("types add needs an id (or --json)"));
       def.id = id;
-      // The short form registers as folio always did: a new version per save.
-      def.settings.versioning = true;
     }
     for (const auto& f : fields) {
       size_t colon = f.find(':');
@@ -369,6 +374,8 @@ class Cli {
     def.facets.insert(def.facets.end(), facets.begin(), facets.end());
     auto engine = OpenEngine(/*create=*/true);
     if (!engine) return 1;
+    // A new type in the short form keeps a version per save, as folio always did.
+    if (short_form && !engine->store().GetType(def.id).ok()) def.settings.versioning = true;
     auto registered = engine->RegisterType(def);
     if (!registered.ok()) return Fail(registered.status());
     out_ << storage::TypeJson(*registered) << "\n";
@@ -439,13 +446,15 @@ class Cli {
     return PrintWrite(engine->Write(storage::LifecycleOp{flags_.tenant, root, action}));
   }
 
-  int Get(const std::string& root, const std::string& status) {
+  int Get(const std::string& root, const std::string& status, const std::string& include) {
     storage::Query axis;
     Status s = ParseStatus(status, axis);
+    if (s.ok() && !include.empty()) s = ParseInclude(include, axis);
     if (!s.ok()) return Fail(s);
+    if (root.empty()) return Fail(Status::InvalidArgument("get needs ROOT, or --type and --slug"));
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    auto doc = engine->Get(flags_.tenant, root, axis.axis);
+    auto doc = engine->Get(flags_.tenant, root, axis.axis, {}, axis.include);
     if (!doc.ok()) return Fail(doc.status());
     out_ << "{\"data\":" << doc->json() << ",\"meta\":{\"cache\":" << CacheMetaJson(doc->tier())
          << "}}\n";
@@ -453,7 +462,12 @@ class Cli {
   }
 
   int GetBySlug(const std::string& root, const std::string& type, const std::string& slug,
-                const std::string& locale, const std::string& status) {
+                const std::string& locale, const std::string& status, const std::string& include) {
+    storage::Query names;
+    if (!include.empty()) {
+      Status parsed = ParseInclude(include, names);
+      if (!parsed.ok()) return Fail(parsed);
+    }
     if (!root.empty()) return Fail(Status::InvalidArgument("get takes ROOT or --slug, not both"));
     if (type.empty()) return Fail(Status::InvalidArgument("get --slug needs --type"));
     Engine::SlugStatus mode;
@@ -469,7 +483,7 @@ class Cli {
     }
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    auto doc = engine->GetBySlug(flags_.tenant, type, slug, locale, mode);
+    auto doc = engine->GetBySlug(flags_.tenant, type, slug, locale, mode, {}, names.include);
     if (!doc.ok()) return Fail(doc.status());
     out_ << "{\"data\":" << doc->json() << ",\"meta\":{\"cache\":" << CacheMetaJson(doc->tier())
          << "}}\n";
@@ -539,6 +553,7 @@ class Cli {
     q.limit = f.limit;
     q.cursor = f.cursor;
     q.parent = f.parent;
+    if (!f.include.empty()) FOLIO_RETURN_IF_ERROR(ParseInclude(f.include, q));
     FOLIO_RETURN_IF_ERROR(ParseStatus(f.status, q));
     FOLIO_RETURN_IF_ERROR(ParseOrder(f.order, q));
     for (const auto& w : f.where)

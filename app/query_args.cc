@@ -63,6 +63,18 @@ Status ParseStatus(const std::string& status, storage::Query& query) {
   return Status::Ok();
 }
 
+Status ParseInclude(const std::string& list, storage::Query& query) {
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = list.find(',', start);
+    std::string name = list.substr(start, comma - start);
+    if (name.empty()) return Status::InvalidArgument("include '" + list + "' has an empty name");
+    query.include.push_back(std::move(name));
+    if (comma == std::string::npos) return Status::Ok();
+    start = comma + 1;
+  }
+}
+
 Status ParseOrder(const std::string& order, storage::Query& query) {
   if (order.empty() || order == "desc")
     query.order = storage::SortOrder::kDesc;
@@ -103,6 +115,8 @@ Status ParseListingParams(const std::vector<std::pair<std::string, std::string>>
       query.sort = value;
     } else if (key == "parent") {
       query.parent = value;
+    } else if (key == "include") {
+      FOLIO_RETURN_IF_ERROR(ParseInclude(value, query));
     } else if (key == "order") {
       FOLIO_RETURN_IF_ERROR(ParseOrder(value, query));
     } else if (key.rfind("where.", 0) == 0) {

@@ -15,6 +15,8 @@ namespace folio::app {
 Status ParseWhere(const std::string& item, storage::Query& query);
 Status ParseFacet(const std::string& item, storage::Query& query);
 Status ParseStatus(const std::string& status, storage::Query& query);
+// "author,category": reference fields whose documents are embedded (Query::include).
+Status ParseInclude(const std::string& list, storage::Query& query);
 Status ParseOrder(const std::string& order, storage::Query& query);
 
 // A listing's HTTP query parameters, in order: status, locale, limit, cursor, sort, order,

@@ -116,8 +116,12 @@ class Engine::Impl {
     storage::LogPosition checked_at;
     // Documents of a global type change under the shared pool's tenant, whoever reads them.
     const std::string scope_tenant = store->StorageTenant(query.type, query.tenant);
-    bool fresh = freshness->UntouchedSince(scope_tenant, query.type, query.axis,
-                                           detail::PageReadAt(*bytes), &checked_at);
+    // The fast check looks at the listing's own scope only: a page that embeds documents
+    // (of other types, or of the global pool) goes through CheckPage, which looks at its roots
+    // in every scope.
+    bool fresh =
+        query.include.empty() && freshness->UntouchedSince(scope_tenant, query.type, query.axis,
+                                                           detail::PageReadAt(*bytes), &checked_at);
     const bool fill_l1 = l1->capacity() > 0;
     detail::PageTrailer trailer;
     std::shared_ptr<const storage::ListingPredicate> predicate;
@@ -194,7 +198,8 @@ class Engine::Impl {
     // The TTL is measured from the fill, so it is computed at the fill (a reader may have been
     // descheduled since its read); a page whose deadline passed is not cached at all.
     const int64_t ttl = TtlUntil(deadline);
-    if (ttl >= 0) {
+    // A page that embeds a document whose schedule window moves later is served, not cached.
+    if (ttl >= 0 && page->cacheable) {
       bool admitted = true;
       if (l1->capacity() > 0) {
         admitted = freshness->AdmitPage(
@@ -472,15 +477,68 @@ Result<DocumentRef> Engine::Get(const std::string& tenant, const std::string& ro
   return DocumentRef(std::move(bytes), Tier::kDatabase);
 }
 
+namespace {
+
+// The one document of a one-row page (its documents are "[{…}]"), sharing the page's bytes.
+DocumentRef OnlyDocument(const PageRef& page) {
+  const std::string_view docs = page.documents_json();
+  const size_t offset = static_cast<size_t>(docs.data() - page.bytes()->data()) + 1;
+  return DocumentRef(page.bytes(), page.tier(), offset, docs.size() - 2);
+}
+
+// The "type" of a document as Document::ToJson writes it: after "id", "root_id" and
+// "version", a type id ([a-z0-9_-], never escaped).
+std::optional<std::string> DocumentType(std::string_view json) {
+  constexpr std::string_view kKey = ",\"type\":\"";
+  const size_t at = json.find(kKey);
+  if (at == std::string_view::npos) return std::nullopt;
+  const size_t start = at + kKey.size();
+  const size_t end = json.find('"', start);
+  if (end == std::string_view::npos) return std::nullopt;
+  return std::string(json.substr(start, end - start));
+}
+
+}  // namespace
+
+Result<DocumentRef> Engine::Get(const std::string& tenant, const std::string& root_id,
+                                storage::Axis axis, const storage::Principal& principal,
+                                const std::vector<std::string>& include) {
+  if (include.empty()) return Get(tenant, root_id, axis, principal);
+  // The document (cached) names its type; the embedding read is then a one-row listing of
+  // that type, cached and invalidated as every listing is (its embedded roots included).
+  auto plain = Get(tenant, root_id, axis, principal);
+  if (!plain.ok()) return plain.status();
+  auto type = DocumentType(plain->json());
+  if (!type) return Status::Internal("a cached document without a type");
+  storage::Query query;
+  query.tenant = tenant;
+  query.type = *type;
+  query.axis = axis;
+  query.principal = principal;
+  query.include = include;
+  query.limit = 1;
+  query.root = root_id;  // a root read matches the document whatever its locale
+  return GetOne(query, "document '" + root_id + "' not found");
+}
+
+Result<DocumentRef> Engine::GetOne(storage::Query query, const std::string& not_found) {
+  auto page = Query(query);
+  if (!page.ok()) return page.status();
+  if (page->count() == 0) return Status::NotFound(not_found);
+  return OnlyDocument(*page);
+}
+
 Result<DocumentRef> Engine::GetBySlug(const std::string& tenant, const std::string& type,
                                       const std::string& slug, const std::string& locale,
-                                      SlugStatus status, const storage::Principal& principal) {
+                                      SlugStatus status, const storage::Principal& principal,
+                                      const std::vector<std::string>& include) {
   storage::Query query;
   query.tenant = tenant;
   query.type = type;
   query.locale = locale;
   query.slug = slug;
   query.principal = principal;
+  query.include = include;
   query.limit = 1;
   for (storage::Axis axis : {storage::Axis::kPublished, storage::Axis::kDraft}) {
     const bool wanted = axis == storage::Axis::kPublished ? status != SlugStatus::kDraft
@@ -489,11 +547,7 @@ Result<DocumentRef> Engine::GetBySlug(const std::string& tenant, const std::stri
     query.axis = axis;
     auto page = Query(query);
     if (!page.ok()) return page.status();
-    if (page->count() == 0) continue;
-    // The page's documents are "[{…}]": the one document is inside the brackets.
-    const std::string_view docs = page->documents_json();
-    const size_t offset = static_cast<size_t>(docs.data() - page->bytes()->data()) + 1;
-    return DocumentRef(page->bytes(), page->tier(), offset, docs.size() - 2);
+    if (page->count() > 0) return OnlyDocument(*page);
   }
   return Status::NotFound("no document of type '" + type + "' with slug '" + slug +
                           "' in locale '" + locale + "'");

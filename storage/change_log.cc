@@ -161,6 +161,7 @@ Status LoadRoot(Connection& conn, TypeLookup& types, RootImage* root) {
       r.image.fields.emplace_back(detail::kSlugField, detail::ReadSqlValue(*stmt, 10));
       r.image.fields.emplace_back(detail::kParentField, detail::ReadSqlValue(*stmt, 11));
       r.image.fields.emplace_back(detail::kSortOrderField, detail::ReadSqlValue(*stmt, 12));
+      r.image.fields.emplace_back(detail::kRootField, SqlValue(root->root_id));
       rows.push_back(std::move(r));
     }
   }

@@ -219,6 +219,119 @@ Result<Page> DocumentStore::List(const Query& query) {
   return page;
 }
 
+namespace {
+
+// Appends to each listed document the documents its included reference fields name, read in
+// the page's snapshot: "embedded":{"<field>":[{…},…],…}. A target is shown when it has a row
+// on the listing's axis (inside its schedule window, for the published axis), is not
+// deleted, lives in the listing's tenant or the global pool, and the listing's principal may
+// read it. Every target root, shown or not, is a dependency of the page.
+class Embedder {
+ public:
+  static Result<Embedder> Make(detail::Connection& conn, const Query& query,
+                               const detail::CompiledQuery& compiled, int64_t now) {
+    Embedder e(query, compiled, now);
+    if (compiled.include.empty()) return e;
+    auto refs = conn.Prepare(
+        "SELECT field_name, to_root_id FROM document_references WHERE from_document_id = ?1 "
+        "AND field_name IN (SELECT value FROM json_each(?2)) AND ordinal < ?3 "
+        "ORDER BY field_name, ordinal");
+    if (!refs.ok()) return refs.status();
+    auto target = conn.Prepare(
+        std::string("SELECT ") + kDocumentColumns +
+        " FROM documents d WHERE d.root_id = ?1 AND d.tenant_id IN (?2, '" + kGlobalTenant +
+        "') AND d.deleted_at IS NULL AND " +
+        (query.axis == Axis::kPublished ? "d.is_published = 1" : "d.is_current_draft = 1") +
+        " AND " + ReadPermissionClause(3, 4, 5));
+    if (!target.ok()) return target.status();
+    e.refs_.emplace(std::move(*refs));
+    e.target_.emplace(std::move(*target));
+    e.include_json_ = nlohmann::json(compiled.include).dump();
+    return e;
+  }
+
+  bool active() const { return refs_.has_value(); }
+  bool cacheable() const { return cacheable_; }
+  std::vector<std::string> TakeRoots() { return std::move(roots_); }
+
+  // `out` ends with the document of version `id`; its closing brace makes room for the rest.
+  Status Append(const std::string& id, std::string* out) {
+    out->pop_back();
+    out->append(",\"embedded\":{");
+    refs_->BindText(1, id);
+    refs_->BindText(2, include_json_);
+    refs_->BindInt(3, kMaxEmbeddedPerField);
+    size_t next = 0;  // the next include to open
+    std::string open_field;
+    bool first_in_field = true;
+    auto open = [&](std::string_view field) {
+      // Fields without references still get their (empty) list, in include order.
+      while (next < compiled_.include.size() &&
+             std::string_view(compiled_.include[next]) <= field) {
+        if (next > 0) out->append("],");
+        AppendJsonString(*out, compiled_.include[next]);
+        out->append(":[");
+        ++next;
+      }
+      open_field = field;
+      first_in_field = true;
+    };
+    for (;;) {
+      auto row = refs_->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      const std::string field(refs_->ColumnText(0));
+      if (field != open_field) open(field);
+      std::string target(refs_->ColumnText(1));
+      FOLIO_RETURN_IF_ERROR(AppendTarget(target, &first_in_field, out));
+      roots_.push_back(std::move(target));
+    }
+    refs_->Reset();
+    open("\xff");  // the rest, after every field name
+    out->append("]}}");
+    return Status::Ok();
+  }
+
+ private:
+  Embedder(const Query& query, const detail::CompiledQuery& compiled, int64_t now)
+      : query_(query), compiled_(compiled), now_(now) {}
+
+  Status AppendTarget(const std::string& root, bool* first, std::string* out) {
+    target_->BindText(1, root);
+    target_->BindText(2, compiled_.tenant);
+    BindPrincipal(*target_, query_.principal, 3, 4, 5);
+    auto row = target_->Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      const auto scheduled = target_->ColumnOptionalInt(15);
+      const auto expires = target_->ColumnOptionalInt(16);
+      bool shown = true;
+      if (query_.axis == Axis::kPublished) {
+        shown = (!scheduled || *scheduled <= now_) && (!expires || *expires > now_);
+        // A window that opens or closes later changes the page with no write to mark it.
+        if ((scheduled && *scheduled > now_) || (expires && *expires > now_)) cacheable_ = false;
+      }
+      if (shown) {
+        if (!*first) out->push_back(',');
+        *first = false;
+        ViewRow(*target_).AppendJson(*out);
+      }
+    }
+    target_->Reset();
+    return Status::Ok();
+  }
+
+  const Query& query_;
+  const detail::CompiledQuery& compiled_;
+  const int64_t now_;
+  std::optional<detail::Statement> refs_, target_;
+  std::string include_json_;
+  std::vector<std::string> roots_;
+  bool cacheable_ = true;
+};
+
+}  // namespace
+
 Result<Page> DocumentStore::ListInto(const Query& query, std::string* out) {
   FOLIO_RETURN_IF_ERROR(detail::CheckQueryText(query));
   std::string query_key = query.CanonicalKey();
@@ -236,6 +349,10 @@ Result<Page> DocumentStore::ListInto(const Query& query, std::string* out) {
   if (!stmt.ok()) return stmt.status();
   FOLIO_RETURN_IF_ERROR(BindAll(*stmt, plan->sql.binds));
 
+  auto embedder =
+      Embedder::Make(*reader, query, plan->compiled, impl_->options.clock->NowSeconds());
+  if (!embedder.ok()) return embedder.status();
+
   Page page;
   std::vector<std::string> roots;
   roots.reserve(static_cast<size_t>(query.limit) + 1);
@@ -252,6 +369,9 @@ Result<Page> DocumentStore::ListInto(const Query& query, std::string* out) {
     }
     if (page.count > 0) out->push_back(',');
     ViewRow(*stmt).AppendJson(*out);
+    if (embedder->active()) {
+      FOLIO_RETURN_IF_ERROR(embedder->Append(std::string(stmt->ColumnText(0)), out));
+    }
     ++page.count;
     last.id = stmt->ColumnText(0);
     last.sort_value = detail::ReadSqlValue(*stmt, kSortValueColumn);
@@ -264,7 +384,8 @@ Result<Page> DocumentStore::ListInto(const Query& query, std::string* out) {
   if (page.next_cursor) through = std::move(last);
   page.dependency = std::make_shared<const PageDependency>(
       detail::MakeListingPredicate(query, std::move(query_key), plan->compiled),
-      std::move(plan->after), std::move(through), std::move(roots), *head);
+      std::move(plan->after), std::move(through), std::move(roots), *head, embedder->TakeRoots());
+  page.cacheable = embedder->cacheable();
   return page;
 }
 

@@ -165,6 +165,9 @@ Status CheckQueryText(const Query& query) {
   FOLIO_RETURN_IF_ERROR(CheckText(query.cursor, "cursor"));
   if (query.slug) FOLIO_RETURN_IF_ERROR(CheckText(*query.slug, "slug"));
   if (query.parent) FOLIO_RETURN_IF_ERROR(CheckText(*query.parent, "parent"));
+  if (query.root) FOLIO_RETURN_IF_ERROR(CheckText(*query.root, "root"));
+  for (const auto& name : query.include)
+    FOLIO_RETURN_IF_ERROR(CheckText(name, "include"));
   for (const auto& f : query.filters) {
     FOLIO_RETURN_IF_ERROR(CheckText(f.field, "filter field"));
     for (const auto& v : f.values) {
@@ -221,6 +224,22 @@ Result<CompiledQuery> CompileQuery(const Query& query, const TypeInfo& type) {
   if (query.parent) {
     out.filters.push_back({kParentField, "parent_root_id", FilterOp::kEq, {*query.parent}});
   }
+  if (query.root) out.filters.push_back({kRootField, "root_id", FilterOp::kEq, {*query.root}});
+
+  if (query.include.size() > kMaxIncludes) {
+    return Status::InvalidArgument("include names " + std::to_string(query.include.size()) +
+                                   " fields; at most " + std::to_string(kMaxIncludes));
+  }
+  for (const std::string& name : query.include) {
+    const QueryableField* field = type.definition.Find(name);
+    if (field == nullptr || field->role != FieldRole::kReference) {
+      return Status::InvalidArgument("unknown include '" + name + "' for type '" + query.type +
+                                     "': include names a reference field");
+    }
+    out.include.push_back(name);
+  }
+  std::sort(out.include.begin(), out.include.end());
+  out.include.erase(std::unique(out.include.begin(), out.include.end()), out.include.end());
 
   for (const FacetFilter& f : query.facets) {
     if (!type.HasFacet(f.field)) {
@@ -253,7 +272,8 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
   // The type as a literal (TypeInfo::IdLiteral), so the planner matches the per-type partial
   // indexes of the q_* columns without re-compiling the statement per run.
   where += " AND d.type_id = " + type.IdLiteral();
-  where += " AND d.locale = " + b.Add(query.locale);
+  // A read of one root finds it in whatever locale it is in.
+  if (!query.root) where += " AND d.locale = " + b.Add(query.locale);
   // Literal flags, so the planner can match the partial keyset indexes.
   if (query.axis == Axis::kPublished) {
     where += " AND d.is_published = 1 AND d.deleted_at IS NULL";
@@ -421,6 +441,13 @@ std::string Query::CanonicalKey() const {
               principal.CanonicalKey()};
   if (slug) key.push_back({"slug", *slug});
   if (parent) key.push_back({"parent", *parent});
+  if (root) key.push_back({"root", *root});
+  if (!include.empty()) {
+    std::vector<std::string> sorted = include;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    key.push_back({"include", sorted});
+  }
   return key.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -100,6 +100,7 @@ class CompiledPredicate final : public ListingPredicate {
         tenant_(compiled.tenant),
         type_(query.type),
         locale_(query.locale),
+        any_locale_(query.root.has_value()),
         axis_(query.axis),
         facets_(query.facets),
         user_(query.principal.user_id),
@@ -129,7 +130,8 @@ class CompiledPredicate final : public ListingPredicate {
     if (root.tenant != tenant_) return std::nullopt;
     const RowImage& row = root.on(axis_);
     // d.type_id, d.locale, the axis flag (which row `row` is), d.deleted_at IS NULL.
-    if (!row.present || row.type != type_ || row.locale != locale_ || row.deleted_at) {
+    if (!row.present || row.type != type_ || (!any_locale_ && row.locale != locale_) ||
+        row.deleted_at) {
       return std::nullopt;
     }
     if (axis_ == Axis::kPublished) {
@@ -224,6 +226,7 @@ class CompiledPredicate final : public ListingPredicate {
   const std::string tenant_;
   const std::string type_;
   const std::string locale_;
+  const bool any_locale_;  // a root read: the listing has no locale condition
   const Axis axis_;
   std::vector<Filter> filters_;
   const std::vector<FacetFilter> facets_;
@@ -255,6 +258,10 @@ int CompareSqlValues(const SqlValue& a, const SqlValue& b) {
 bool PageDependency::Touches(const RootImage& root, int64_t now_seconds) const {
   if (root.tenant == predicate_->tenant() &&
       std::find(roots_.begin(), roots_.end(), root.root_id) != roots_.end()) {
+    return true;
+  }
+  if (std::find(embedded_roots_.begin(), embedded_roots_.end(), root.root_id) !=
+      embedded_roots_.end()) {
     return true;
   }
   auto position = predicate_->Match(root, now_seconds);

@@ -68,7 +68,7 @@ Result<QueryableField> ParseField(const json& entry, size_t index) {
 
 }  // namespace
 
-Result<TypeDefinition> ParseTypeJson(std::string_view text) {
+Result<TypeDefinition> ParseTypeJson(std::string_view text, bool* short_form) {
   json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded() || !body.is_object()) return Bad("a type must be a JSON object");
   TypeDefinition def;
@@ -122,7 +122,7 @@ Result<TypeDefinition> ParseTypeJson(std::string_view text) {
   if (body.contains("name") && body["name"] != def.id) {
     return Bad("\"name\" must equal \"id\" ('" + def.id + "')");
   }
-  if (!full_form) def.settings.versioning = true;
+  if (short_form != nullptr) *short_form = !full_form;
   return def;
 }
 

@@ -428,7 +428,14 @@ Result<TypeDefinition> MergeDefinitions(const TypeDefinition& current,
                               "' is registered as " + differs);
     }
   }
-  if (!(requested.settings == TypeSettings{})) merged.settings = requested.settings;
+  // Settings merge key by key: a key the request gives replaces the registered one.
+  const TypeSettings& asked = requested.settings;
+  TypeSettings& kept = merged.settings;
+  if (asked.versioning) kept.versioning = asked.versioning;
+  if (asked.max_versions_per_root) kept.max_versions_per_root = asked.max_versions_per_root;
+  if (asked.global) kept.global = asked.global;
+  if (asked.base_grants) kept.base_grants = asked.base_grants;
+  kept.other_json = detail::MergeJsonObjects(kept.other_json, asked.other_json);
   if (!requested.display_name.empty()) merged.display_name = requested.display_name;
   if (!requested.description.empty()) merged.description = requested.description;
   return merged;

@@ -378,6 +378,24 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     auto principal = Principal();
     if (!principal.ok()) return Fail(principal.status());
     const bool is_public = *axis == storage::Axis::kPublished && principal->anonymous();
+    storage::Query include;
+    if (const std::string* list = target_.Param("include")) {
+      Status s = ParseInclude(*list, include);
+      if (!s.ok()) return Fail(s);
+    }
+    if (!include.include.empty()) {
+      std::function<Result<DocumentRef>()> work = [this, axis = *axis,
+                                                   principal = std::move(*principal),
+                                                   names = std::move(include.include)] {
+        return engine_.Get(tenant_, root_id_, axis, principal, names);
+      };
+      return engine_.AsyncRun(
+          std::move(work),
+          boost::asio::bind_executor(
+              executor_, [self = shared_from_this(), is_public](Result<DocumentRef> doc) {
+                self->Guarded([&] { self->SendDocument(doc, is_public); });
+              }));
+    }
     engine_.AsyncGet(tenant_, root_id_, *axis, std::move(*principal),
                      boost::asio::bind_executor(executor_, [self = shared_from_this(),
                                                             is_public](Result<DocumentRef> doc) {
@@ -455,8 +473,12 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     if (!RequireToken()) return;
     auto body = JsonBody();
     if (!body.ok()) return Fail(body.status());
-    auto def = storage::ParseTypeJson(body->dump(-1, ' ', false, json::error_handler_t::replace));
+    bool short_form = false;
+    auto def = storage::ParseTypeJson(body->dump(-1, ' ', false, json::error_handler_t::replace),
+                                      &short_form);
     if (!def.ok()) return Fail(def.status());
+    // A new type in folio's short form keeps a version per save, as folio always did.
+    if (short_form && !engine_.store().GetType(def->id).ok()) def->settings.versioning = true;
     std::function<Result<storage::TypeDefinition>()> work = [this, def = std::move(*def)] {
       return engine_.RegisterType(def);
     };
@@ -496,9 +518,13 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     Engine::SlugStatus status =
         authorized_ ? Engine::SlugStatus::kAny : Engine::SlugStatus::kPublished;
     std::string locale = "default";
+    storage::Query include;
     for (const auto& [key, value] : target_.params) {
       if (key == "locale") {
         locale = value;
+      } else if (key == "include") {
+        Status s = ParseInclude(value, include);
+        if (!s.ok()) return Fail(s);
       } else if (key == "status") {
         if (value == "published") {
           status = Engine::SlugStatus::kPublished;
@@ -518,8 +544,9 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     if (!principal.ok()) return Fail(principal.status());
     const bool is_public = status == Engine::SlugStatus::kPublished && principal->anonymous();
     std::function<Result<DocumentRef>()> work = [this, locale, status,
-                                                 principal = std::move(*principal)] {
-      return engine_.GetBySlug(tenant_, type_, slug_, locale, status, principal);
+                                                 principal = std::move(*principal),
+                                                 names = std::move(include.include)] {
+      return engine_.GetBySlug(tenant_, type_, slug_, locale, status, principal, names);
     };
     engine_.AsyncRun(std::move(work),
                      boost::asio::bind_executor(executor_, [self = shared_from_this(),

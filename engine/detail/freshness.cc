@@ -226,7 +226,7 @@ bool Freshness::KnownLocked(storage::LogPosition position) const {
 
 std::optional<std::vector<const Freshness::LoggedChange*>> Freshness::ChangesSinceLocked(
     storage::LogPosition since, const std::string& tenant, const std::string& type,
-    storage::Axis axis) const {
+    storage::Axis axis, const std::vector<uint64_t>* roots, bool* touched) const {
   std::vector<const LoggedChange*> out;
   auto it =
       std::upper_bound(history_.begin(), history_.end(), since.seq,
@@ -236,6 +236,12 @@ std::optional<std::vector<const Freshness::LoggedChange*>> Freshness::ChangesSin
     if (++scanned > config_.check_limit * kScanFactor) return std::nullopt;
     const LoggedChange& c = *it;
     if (!(axis == storage::Axis::kPublished ? c.published : c.draft)) continue;
+    // A root the page shows or embeds counts whatever its scope (an embedded document is of
+    // another type, or of the global pool).
+    if (roots != nullptr && std::find(roots->begin(), roots->end(), c.root_hash) != roots->end()) {
+      *touched = true;
+      return out;
+    }
     if (c.tenant != tenant || c.type != type) continue;
     if (std::any_of(out.begin(), out.end(),
                     [&](const LoggedChange* o) { return o->root_hash == c.root_hash; })) {
@@ -250,9 +256,10 @@ std::optional<std::vector<const Freshness::LoggedChange*>> Freshness::ChangesSin
 bool Freshness::PageUntouchedLocked(
     const storage::ListingPredicate& predicate, const PageTrailer& trailer, int64_t now_seconds,
     std::vector<std::pair<std::string, std::string>>* missing) const {
-  auto changes =
-      ChangesSinceLocked(trailer.read_at, predicate.tenant(), predicate.type(), predicate.axis());
-  if (!changes) return false;
+  bool touched = false;
+  auto changes = ChangesSinceLocked(trailer.read_at, predicate.tenant(), predicate.type(),
+                                    predicate.axis(), &trailer.root_hashes, &touched);
+  if (!changes || touched) return false;
   bool untouched = true;
   for (const LoggedChange* c : *changes) {
     if (std::find(trailer.root_hashes.begin(), trailer.root_hashes.end(), c->root_hash) !=

@@ -155,11 +155,11 @@ class Freshness {
   bool RootUnchangedSinceLocked(const std::string& tenant, const std::string& root_id,
                                 storage::LogPosition read_at) const;
   // REQUIRES: mu_ held. The roots changed after `since` in `scope` (tenant, type, axis); nullopt
-  // when more than check_limit.
-  std::optional<std::vector<const LoggedChange*>> ChangesSinceLocked(storage::LogPosition since,
-                                                                     const std::string& tenant,
-                                                                     const std::string& type,
-                                                                     storage::Axis axis) const;
+  // when more than check_limit. When a change on `axis` of any scope is to one of `roots` (the
+  // hashes a page shows or embeds), sets *touched and stops.
+  std::optional<std::vector<const LoggedChange*>> ChangesSinceLocked(
+      storage::LogPosition since, const std::string& tenant, const std::string& type,
+      storage::Axis axis, const std::vector<uint64_t>* roots, bool* touched) const;
   // REQUIRES: mu_ held. A root changed since the page's read whose image is not in memory
   // makes the answer "touched", and is added to *missing when that is not null.
   bool PageUntouchedLocked(

@@ -142,7 +142,11 @@ PageTrailer TrailerFor(const storage::PageDependency& dependency) {
   trailer.after = dependency.after();
   trailer.through = dependency.through();
   trailer.root_hashes.reserve(dependency.roots().size());
+  trailer.root_hashes.reserve(dependency.roots().size() + dependency.embedded_roots().size());
   for (const auto& root : dependency.roots())
+    trailer.root_hashes.push_back(RootHash(root));
+  // An embedded document's change touches the page as one of its rows does.
+  for (const auto& root : dependency.embedded_roots())
     trailer.root_hashes.push_back(RootHash(root));
   return trailer;
 }

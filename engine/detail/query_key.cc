@@ -1,5 +1,7 @@
 #include "detail/query_key.h"
 
+#include <algorithm>
+
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
@@ -105,10 +107,17 @@ void HashQueryShape(KeyHasher& h, std::string_view instance_id, const storage::Q
     h.Str(f.field);
     h.Str(f.value);
   }
-  for (const auto* column : {&q.slug, &q.parent}) {
+  for (const auto* column : {&q.slug, &q.parent, &q.root}) {
     h.Byte(column->has_value() ? 1 : 0);
     if (*column) h.Str(**column);
   }
+  // The page's bytes follow the include list's order-free set (CompileQuery sorts it).
+  std::vector<std::string_view> include(q.include.begin(), q.include.end());
+  std::sort(include.begin(), include.end());
+  include.erase(std::unique(include.begin(), include.end()), include.end());
+  h.U64(include.size());
+  for (std::string_view name : include)
+    h.Str(name);
   h.Str(q.sort);
   h.Byte(q.order == storage::SortOrder::kDesc ? 'd' : 'a');
   h.Principal(q.principal);

@@ -33,6 +33,7 @@ SqlValue FacetNumber(const std::string& value);
 inline constexpr const char* kSlugField = "$slug";
 inline constexpr const char* kParentField = "$parent";
 inline constexpr const char* kSortOrderField = "$sort_order";
+inline constexpr const char* kRootField = "$root";
 
 // Where the previous page ended: its last row's sort value and id.
 using KeysetPosition = SortPosition;
@@ -65,7 +66,8 @@ struct CompiledFilter {
 
 // The row-selecting part of a query checked against its type: filters, facets and sort.
 struct CompiledQuery {
-  std::string tenant;  // the tenant the rows are stored under (StorageTenant)
+  std::string tenant;                // the tenant the rows are stored under (StorageTenant)
+  std::vector<std::string> include;  // Query::include, checked, sorted, without repeats
   std::vector<CompiledFilter> filters;
   // The sort: "updated_at" or "created_at" (sort_field empty), or a registered field and its
   // q_* column (which may hold NULL).

@@ -270,6 +270,17 @@ bool IsLegacyQueryableFields(std::string_view queryable) {
                      [](const json& e) { return !e.is_object() || !e.contains("kind"); });
 }
 
+std::string MergeJsonObjects(const std::string& base, const std::string& update) {
+  ordered_json merged = ordered_json::parse(base, nullptr, /*allow_exceptions=*/false);
+  if (merged.is_discarded() || !merged.is_object()) merged = ordered_json::object();
+  ordered_json more = ordered_json::parse(update, nullptr, /*allow_exceptions=*/false);
+  if (!more.is_discarded() && more.is_object()) {
+    for (auto it = more.begin(); it != more.end(); ++it)
+      merged[it.key()] = it.value();
+  }
+  return merged.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+}
+
 Result<TypeSettings> ParseTypeSettings(std::string_view settings_json) {
   return ParseSettings(settings_json, /*strict=*/true);
 }

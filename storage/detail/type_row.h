@@ -47,4 +47,8 @@ std::string SchemaText(const TypeDefinition& type);
 
 const char* FieldRoleName(FieldRole role);  // "scalar", "facet", "reference"
 
+// `base` with each key of `update` set to update's value (both JSON objects; an unreadable
+// one counts as {}).
+std::string MergeJsonObjects(const std::string& base, const std::string& update);
+
 }  // namespace folio::storage::detail

@@ -180,8 +180,8 @@ TEST_F(RowMatchTest, LoadRootsReadsBothAxesAsTheListingSeesThem) {
   EXPECT_FALSE(image.published.deleted_at);
   // Every registered field, after the column's affinity: "42" in an integer field is 42, an
   // integer in a real field is a real, true in a text field is "1", absent is NULL.
-  // (And the row's slug, parent and sort_order, as pseudo-fields.)
-  EXPECT_EQ(image.published.fields.size(), PostType().fields.size() + 3);
+  // (And the row's slug, parent, sort_order and root, as pseudo-fields.)
+  EXPECT_EQ(image.published.fields.size(), PostType().fields.size() + 4);
   EXPECT_EQ(*FieldOf(image.published, "views"), SqlValue(int64_t{42}));
   EXPECT_EQ(*FieldOf(image.published, "rank"), SqlValue(3.0));
   EXPECT_EQ(*FieldOf(image.published, "category"), SqlValue());

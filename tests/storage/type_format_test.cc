@@ -130,8 +130,12 @@ TEST_F(TypeFormatTest, RefusesWhatCannotBeServed) {
 }
 
 TEST_F(TypeFormatTest, ShortFormAndJsonRoundTrip) {
-  auto short_form = Must(ParseTypeJson(R"({"id":"note","fields":{"n":"integer"},"facets":["k"]})"));
-  EXPECT_EQ(short_form.settings.versioning, std::optional<bool>(true));  // folio's default
+  bool is_short = false;
+  auto short_form =
+      Must(ParseTypeJson(R"({"id":"note","fields":{"n":"integer"},"facets":["k"]})", &is_short));
+  EXPECT_TRUE(is_short);
+  EXPECT_FALSE(short_form.settings.versioning.has_value());
+  short_form.settings.versioning = true;  // what the HTTP service and the CLI do
   auto registered = Must(store_->RegisterType(short_form));
   json out = json::parse(TypeJson(registered));
   EXPECT_EQ(out["id"], "note");
@@ -141,9 +145,16 @@ TEST_F(TypeFormatTest, ShortFormAndJsonRoundTrip) {
             (json{{"name", "n"}, {"kind", "scalar"}, {"type", "integer"}, {"column", "q_note_n"}}));
   EXPECT_EQ(out["settings"], (json{{"versioning", true}}));
   // What TypeJson writes registers the same type again.
-  auto reparsed = Must(ParseTypeJson(out.dump()));
+  auto reparsed = Must(ParseTypeJson(out.dump(), &is_short));
+  EXPECT_FALSE(is_short);
   EXPECT_EQ(Must(store_->RegisterType(reparsed)).queryable_fields, registered.queryable_fields);
   EXPECT_EQ(Must(store_->RegisterType(reparsed)).schema_version, registered.schema_version);
+  // Settings merge key by key: a registration that gives one keeps the others.
+  auto more = Must(ParseTypeJson(R"({"id":"note","settings":{"maxVersionsPerRoot":4,"x":1}})"));
+  auto merged = Must(store_->RegisterType(more));
+  EXPECT_EQ(merged.settings.versioning, std::optional<bool>(true));
+  EXPECT_EQ(merged.settings.max_versions_per_root, std::optional<int64_t>(4));
+  EXPECT_EQ(json::parse(merged.settings.other_json), (json{{"x", 1}}));
 }
 
 TEST_F(TypeFormatTest, DerivesColumnsAsSonicJsDoes) {

@@ -89,6 +89,12 @@ class Engine {
   Result<PageRef> Query(const storage::Query& query);
   Result<DocumentRef> Get(const std::string& tenant, const std::string& root_id, storage::Axis axis,
                           const storage::Principal& principal = {});
+  // As Get, with the documents its reference fields `include` name embedded (Query::include):
+  // a one-row listing of the document's type (Query::root), cached and invalidated as
+  // listings are, its embedded documents included. An unknown include is InvalidArgument.
+  Result<DocumentRef> Get(const std::string& tenant, const std::string& root_id, storage::Axis axis,
+                          const storage::Principal& principal,
+                          const std::vector<std::string>& include);
 
   // A document of `type` by its slug in `locale`: a one-row listing (Query::slug), cached and
   // invalidated as every listing is. kPublished reads the published row, kDraft the current
@@ -97,7 +103,8 @@ class Engine {
   enum class SlugStatus { kPublished, kDraft, kAny };
   Result<DocumentRef> GetBySlug(const std::string& tenant, const std::string& type,
                                 const std::string& slug, const std::string& locale,
-                                SlugStatus status, const storage::Principal& principal = {});
+                                SlugStatus status, const storage::Principal& principal = {},
+                                const std::vector<std::string>& include = {});
   // A document's versions, one version, and the documents that reference it: read from the
   // store each time (uncached; DocumentStore documents them).
   Result<storage::VersionList> ListVersions(const std::string& tenant, const std::string& root_id,
@@ -200,6 +207,8 @@ class Engine {
   explicit Engine(std::unique_ptr<Impl> impl);
 
   Lookup PrepareLookup(const storage::Query& query);
+  // The only document of `query`'s page (limit 1), or NotFound(`not_found`).
+  Result<DocumentRef> GetOne(storage::Query query, const std::string& not_found);
   std::optional<PageRef> LookupMemory(const Lookup& lookup);
   Result<PageRef> QueryBelowMemory(const storage::Query& query, const Lookup& lookup);
   // As QueryBelowMemory, completing through `done`; a miss that joins another's read in

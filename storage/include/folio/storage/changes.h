@@ -98,7 +98,7 @@ struct RowImage {
   // The value of each registered field of `type`, read from its q_* column (after SQLite
   // applied the column's affinity), by field name; and, under names no registered field can
   // have, the row's own columns a listing may filter or sort on: "$slug", "$parent"
-  // (parent_root_id) and "$sort_order".
+  // (parent_root_id), "$sort_order" and "$root" (root_id).
   std::vector<std::pair<std::string, SqlValue>> fields;
   // The row's facet rows. SonicJS writes a number to value_number with value_text NULL.
   struct Facet {
@@ -156,17 +156,22 @@ class PageDependency {
  public:
   PageDependency(std::shared_ptr<const ListingPredicate> predicate,
                  std::optional<SortPosition> after, std::optional<SortPosition> through,
-                 std::vector<std::string> roots, LogPosition read_at)
+                 std::vector<std::string> roots, LogPosition read_at,
+                 std::vector<std::string> embedded_roots = {})
       : predicate_(std::move(predicate)),
         after_(std::move(after)),
         through_(std::move(through)),
         roots_(std::move(roots)),
+        embedded_roots_(std::move(embedded_roots)),
         read_at_(read_at) {}
 
   const ListingPredicate& predicate() const { return *predicate_; }
   const std::shared_ptr<const ListingPredicate>& shared_predicate() const { return predicate_; }
   // The roots of the page's rows, and of the look-ahead row when one was read.
   const std::vector<std::string>& roots() const { return roots_; }
+  // The roots the page's rows reference through its included fields, shown or not (a change
+  // can make one readable): any change to one touches the page, whatever its tenant.
+  const std::vector<std::string>& embedded_roots() const { return embedded_roots_; }
   // The cursor's position (exclusive); none on a first page.
   const std::optional<SortPosition>& after() const { return after_; }
   // The last row (inclusive) when a next page follows; none: the range runs to the end.
@@ -188,6 +193,7 @@ class PageDependency {
   std::optional<SortPosition> after_;    // the cursor's position (exclusive); none: the start
   std::optional<SortPosition> through_;  // the last row (inclusive) when a next page follows
   std::vector<std::string> roots_;
+  std::vector<std::string> embedded_roots_;
   LogPosition read_at_;
 };
 

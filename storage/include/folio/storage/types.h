@@ -178,6 +178,11 @@ struct Query {
   std::vector<FacetFilter> facets;
   std::optional<std::string> slug;    // only documents with this slug (a by-slug read)
   std::optional<std::string> parent;  // only the children of this root ("": top level)
+  std::optional<std::string> root{};  // only this document (a single read that embeds)
+  // Reference fields whose documents each listed document embeds, as
+  // "embedded":{"<field>":[{…},…]} (on the query's axis, readable by its principal, at most
+  // kMaxEmbeddedPerField per field, in reference order). At most kMaxIncludes names.
+  std::vector<std::string> include{};
   std::string sort = "updated_at";
   SortOrder order = SortOrder::kDesc;
   int limit = 20;      // 1..100
@@ -190,6 +195,8 @@ struct Query {
 };
 
 inline constexpr int kMaxLimit = 100;
+inline constexpr size_t kMaxIncludes = 8;
+inline constexpr int kMaxEmbeddedPerField = 20;
 inline constexpr size_t kMaxDataBytes = 1 << 20;  // D1's row limit for a document's data
 
 // One page of a listing.
@@ -200,6 +207,9 @@ struct Page {
   // What the page depends on, read in the same snapshot as its rows (changes.h): the cache
   // tiers drop the page when a change-log entry's root Touches it. Immutable; shared.
   std::shared_ptr<const PageDependency> dependency;
+  // False when the page embeds a published document whose schedule window opens or closes
+  // later: no change-log entry marks that moment, so the page must not be cached.
+  bool cacheable = true;
 };
 
 // ---- Writes --------------------------------------------------------------------------------
