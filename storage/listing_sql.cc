@@ -284,8 +284,16 @@ Result<ListingSql> BuildListingSql(const Query& query, const TypeInfo& type,
     where += " AND d.is_current_draft = 1 AND d.deleted_at IS NULL";
   }
 
+  // Under a time (or sort_order) sort, only an equality can seek the filter's index in sort
+  // order; a range or an IN list there would sort every match on every page. Its column is
+  // written as an expression (unary +) so the planner walks the sort's index instead and
+  // filters as it goes. (The bound values were coerced to the column's kind, so dropping the
+  // column's affinity from the comparison changes no result.)
+  const bool walks_sort_index = compiled.sort_field.empty();
   for (const CompiledFilter& f : compiled.filters) {
-    where += " AND d.\"" + f.column + "\"" + Comparison(f.op);
+    const bool unindexed = walks_sort_index && f.op != FilterOp::kEq;
+    where +=
+        std::string(" AND ") + (unindexed ? "+" : "") + "d.\"" + f.column + "\"" + Comparison(f.op);
     if (f.op == FilterOp::kIn) where += "(";
     for (size_t i = 0; i < f.values.size(); ++i) {
       if (i > 0) where += ", ";

@@ -5,10 +5,10 @@
 CREATE INDEX IF NOT EXISTS idx_document_references_to_root
   ON document_references(to_root_id, ref_strength);
 CREATE INDEX IF NOT EXISTS idx_documents_published_slug
-  ON documents(tenant_id, type_id, slug, locale)
+  ON documents(tenant_id, type_id, slug, locale, updated_at DESC, id DESC)
   WHERE is_published = 1 AND deleted_at IS NULL AND slug IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_documents_draft_slug
-  ON documents(tenant_id, type_id, slug, locale)
+  ON documents(tenant_id, type_id, slug, locale, updated_at DESC, id DESC)
   WHERE is_current_draft = 1 AND deleted_at IS NULL AND slug IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_documents_published_children
   ON documents(tenant_id, type_id, parent_root_id, sort_order, id)

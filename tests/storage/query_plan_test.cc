@@ -183,6 +183,61 @@ TEST_F(QueryPlanTest, FacetFilterAndPrincipalStayIndexed) {
   EXPECT_TRUE(AnyStartsWith(plan, "SEARCH p USING")) << Joined(plan);
 }
 
+TEST_F(QueryPlanTest, RangeAndInFiltersUnderATimeSortWalkTheTimeIndex) {
+  // The filter's own index cannot give time order: a range or an IN list would sort every
+  // match on every page. The time index walks in order and filters as it goes.
+  for (auto [sort, index] : {std::pair{"updated_at", "idx_documents_published_keyset"},
+                             std::pair{"created_at", "idx_documents_published_created"}}) {
+    for (FilterOp op : {FilterOp::kGte, FilterOp::kLt, FilterOp::kNe, FilterOp::kIn}) {
+      Query q = PostQuery(Axis::kPublished);
+      q.sort = sort;
+      std::vector<FilterValue> values;
+      for (int64_t v = 10; v < (op == FilterOp::kIn ? 40 : 11); ++v)
+        values.emplace_back(v);
+      q.filters.push_back({"views", op, std::move(values)});
+      ExpectPlan(q, index);
+    }
+  }
+}
+
+TEST_F(QueryPlanTest, SlugChildrenAndRootReadsSeek) {
+  for (int i = 0; i < 8; ++i) {
+    DocumentFields f = Fields().Slug("s" + std::to_string(i));
+    Publish(Create({{"views", i}}, "default", f));
+  }
+  const std::string parent = Create({{"views", 0}});
+  Publish(parent);
+  for (int i = 0; i < 8; ++i) {
+    DocumentFields child;
+    child.parent_root_id = parent;
+    child.sort_order = i;
+    Publish(Create({{"views", i}}, "default", child));
+  }
+  for (Axis axis : {Axis::kPublished, Axis::kDraft}) {
+    Query slug = PostQuery(axis);
+    slug.slug = "s3";
+    auto plan = Must(store_->ExplainList(slug));
+    const std::string index =
+        axis == Axis::kPublished ? "idx_documents_published_slug" : "idx_documents_draft_slug";
+    EXPECT_TRUE(AnyStartsWith(plan, "SEARCH d USING INDEX " + index)) << Joined(plan);
+    Query kids = PostQuery(axis);
+    kids.parent = parent;
+    kids.sort = "sort_order";
+    for (SortOrder order : {SortOrder::kAsc, SortOrder::kDesc}) {
+      kids.order = order;
+      ExpectPlan(kids, axis == Axis::kPublished ? "idx_documents_published_children"
+                                                : "idx_documents_draft_children");
+    }
+    Query root = PostQuery(axis);
+    root.root = parent;
+    plan = Must(store_->ExplainList(root));
+    for (const auto& line : plan) {
+      EXPECT_EQ(line.rfind("SCAN d", 0), std::string::npos) << Joined(plan);
+      EXPECT_EQ(line.find("TEMP B-TREE"), std::string::npos) << Joined(plan);
+    }
+  }
+}
+
 TEST_F(QueryPlanTest, PlansHoldAfterAnalyze) {
   // With statistics the planner must still pick the keyset indexes.
   ASSERT_EQ(raw().Exec("ANALYZE"), SQLITE_OK);
