@@ -85,6 +85,14 @@ class Differential {
       for (const auto& [name, kind] : t.fields)
         def.fields[name] = kind;
       if (t.tags) def.facets = {"tags"};
+      // "post" references other documents (embedded with include=); "note" keeps SonicJS's
+      // default of no versioning (drafts edited in place), the others a version per save.
+      if (t.id == "post") {
+        def.queryable_fields.push_back(
+            {"author", storage::FieldRole::kReference, "", {}, "", storage::RefStrength::kStrong});
+        def.queryable_fields.push_back({"related", storage::FieldRole::kReference});
+      }
+      if (t.id != "note") def.settings.versioning = true;
       Must(engine_->RegisterType(def), "register type");
     }
     storage::StoreOptions store_options;
@@ -140,8 +148,27 @@ class Differential {
     return v[static_cast<size_t>(Uniform(0, static_cast<int>(v.size()) - 1))];
   }
 
-  std::string RandomData() {
+  // A document of `tenant` to reference, or "" when there is none yet.
+  std::string RandomRoot(const std::string& tenant) {
+    for (int tries = 0; tries < 8 && !docs_.empty(); ++tries) {
+      const DocRef& d = Pick(docs_);
+      if (d.tenant == tenant) return d.root_id;
+    }
+    return "";
+  }
+
+  std::string RandomData(const std::string& tenant = "default") {
     json d = json::object();
+    if (Chance(0.5)) {
+      if (std::string author = RandomRoot(tenant); !author.empty()) d["author"] = author;
+    }
+    if (Chance(0.4)) {
+      json related = json::array();
+      for (int i = Uniform(1, 2); i > 0; --i) {
+        if (std::string root = RandomRoot(tenant); !root.empty()) related.push_back(root);
+      }
+      d["related"] = related;
+    }
     if (Chance(0.85)) d["views"] = Uniform(0, 5);
     if (Chance(0.85)) d["rank"] = Uniform(0, 4);
     if (Chance(0.8)) d["score"] = Uniform(0, 6) / 2.0;
@@ -220,6 +247,16 @@ class Differential {
     static const int kLimits[] = {1, 2, 3, 5, 20, 100};
     q.limit = kLimits[Uniform(0, 5)];
     q.principal = RandomPrincipal();
+    // The model's listings: by slug, the children of a document, embedded references.
+    if (Chance(0.08)) q.slug = "s" + std::to_string(Uniform(0, 3));
+    if (Chance(0.08)) {
+      q.parent = Chance(0.3) ? "" : RandomRoot(q.tenant);
+      q.sort = "sort_order";
+    }
+    if (type.id == "post" && Chance(0.3)) {
+      q.include = Chance(0.5) ? std::vector<std::string>{"author"}
+                              : std::vector<std::string>{"related", "author"};
+    }
     return q;
   }
 
@@ -281,6 +318,28 @@ class Differential {
     const DocRef& d = Pick(docs_);
     storage::Axis axis = Chance(0.5) ? storage::Axis::kPublished : storage::Axis::kDraft;
     storage::Principal p = RandomPrincipal();
+    if (d.type == "post" && Chance(0.3)) {
+      // A single read that embeds: the store's one-row listing of the root is the answer.
+      auto got = engine.Get(d.tenant, d.root_id, axis, p, {"author", "related"});
+      storage::Query q;
+      q.tenant = d.tenant;
+      q.type = d.type;
+      q.axis = axis;
+      q.principal = p;
+      q.root = d.root_id;
+      q.include = {"author", "related"};
+      q.limit = 1;
+      auto want = direct_->List(q);
+      ASSERT_TRUE(want.ok()) << want.status().ToString();
+      ASSERT_EQ(got.ok(), want->count == 1) << "step " << step << " get+include " << d.root_id
+                                            << ": " << (got.ok() ? "ok" : got.status().ToString());
+      if (got.ok()) {
+        const std::string& docs = want->documents_json;
+        ASSERT_EQ(got->json(), docs.substr(1, docs.size() - 2))
+            << "step " << step << " get+include " << d.root_id;
+      }
+      return;
+    }
     auto got = engine.Get(d.tenant, d.root_id, axis, p);
     auto want = direct_->Get(d.tenant, d.root_id, axis, p);
     ASSERT_EQ(got.ok(), want.ok()) << "step " << step << " get " << d.root_id << ": "
@@ -298,12 +357,19 @@ class Differential {
       storage::CreateOp op;
       op.tenant = kTenants[Uniform(0, 1)];
       op.type = Types()[static_cast<size_t>(Uniform(0, 2))].id;
-      op.data = RandomData();
+      op.data = RandomData(op.tenant);
       if (Chance(0.1)) op.fields.locale = "fr";
+      if (Chance(0.3)) op.fields.slug = "s" + std::to_string(Uniform(0, 3));
+      if (Chance(0.3)) {
+        op.fields.parent_root_id = RandomRoot(op.tenant);
+        op.fields.sort_order = Uniform(0, 4);
+      }
       const int64_t now = clock_.NowSeconds();
       if (Chance(0.1)) op.fields.scheduled_at = now + Uniform(-1, 3);
       if (Chance(0.1)) op.fields.expires_at = now + Uniform(4, 8);
       auto r = engine.Write(op);
+      // A slug another current draft of the type holds is a Conflict: nothing written.
+      if (!r.ok() && r.status().IsConflict() && op.fields.slug) return;
       ASSERT_TRUE(r.ok()) << "step " << step << ": " << r.status().ToString();
       docs_.push_back({op.tenant, r->document.root_id, op.type});
       return;
@@ -311,7 +377,8 @@ class Differential {
     const DocRef& d = Pick(docs_);
     Status s;
     if (roll < 30) {
-      storage::UpdateOp op{d.tenant, d.root_id, RandomData(), {}};
+      storage::UpdateOp op{d.tenant, d.root_id, RandomData(d.tenant), {}};
+      if (Chance(0.2)) op.fields.sort_order = Uniform(0, 4);
       s = engine.Write(op).status();
     } else if (roll < 45) {
       json patch = json::object();
