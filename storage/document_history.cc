@@ -23,7 +23,7 @@ Result<VersionList> DocumentStore::ListVersions(const std::string& tenant,
   Impl::ReadLease reader = impl_->AcquireReader();
   auto txn = detail::ReadTransaction::Begin(*reader);
   if (!txn.ok()) return txn.status();
-  auto stored_tenant = DocumentTenant(*reader, tenant, root_id);
+  auto stored_tenant = DocumentTenant(*reader, tenant, root_id, *impl_);
   if (!stored_tenant.ok()) return stored_tenant.status();
   auto stmt = reader->Prepare(std::string("SELECT ") + kDocumentColumns +
                               " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
@@ -56,7 +56,7 @@ Result<Document> DocumentStore::GetVersion(const std::string& tenant, const std:
   Impl::ReadLease reader = impl_->AcquireReader();
   auto txn = detail::ReadTransaction::Begin(*reader);
   if (!txn.ok()) return txn.status();
-  auto stored_tenant = DocumentTenant(*reader, tenant, root_id);
+  auto stored_tenant = DocumentTenant(*reader, tenant, root_id, *impl_);
   if (!stored_tenant.ok()) return stored_tenant.status();
   auto stmt = reader->Prepare(std::string("SELECT ") + kDocumentColumns +
                               " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
@@ -82,7 +82,7 @@ Result<std::vector<Referrer>> DocumentStore::ListReferrers(const std::string& te
   Impl::ReadLease reader = impl_->AcquireReader();
   auto txn = detail::ReadTransaction::Begin(*reader);
   if (!txn.ok()) return txn.status();
-  auto stored_tenant = DocumentTenant(*reader, tenant, root_id);
+  auto stored_tenant = DocumentTenant(*reader, tenant, root_id, *impl_);
   if (!stored_tenant.ok()) return stored_tenant.status();
   // Referrers of other tenants (a global document is referred to from anywhere) stay hidden.
   auto stmt = reader->Prepare(

@@ -391,6 +391,7 @@ Result<Page> DocumentStore::ListInto(const Query& query, std::string* out) {
 
 Result<Document> DocumentStore::Get(const std::string& tenant, const std::string& root_id,
                                     Axis axis, const Principal& principal, LogPosition* read_at) {
+  FOLIO_RETURN_IF_ERROR(CheckRequestTenant(tenant));
   FOLIO_RETURN_IF_ERROR(detail::CheckPrincipalText(principal));
   std::string sql = std::string("SELECT ") + kDocumentColumns +
                     " FROM documents d WHERE d.tenant_id IN (?1, '" + kGlobalTenant +
@@ -423,7 +424,8 @@ Result<Document> DocumentStore::Get(const std::string& tenant, const std::string
   BindPrincipal(*stmt, principal, 4, 5, 6);
   auto row = stmt->Step();
   if (!row.ok()) return row.status();
-  if (!*row) {
+  if (!*row || !ReachableFrom(*impl_, std::string(stmt->ColumnText(4)),
+                              std::string(stmt->ColumnText(3)), tenant)) {
     return Status::NotFound(std::string(axis == Axis::kPublished ? "published" : "draft") +
                             " document '" + root_id + "' not found in tenant '" + tenant + "'");
   }

@@ -70,7 +70,12 @@ class Writer {
       : impl_(impl), conn_(conn), now_(impl.options.clock->NowSeconds()) {}
 
   Result<WriteResult> Run(const WriteOp& op) {
-    return std::visit([this](const auto& o) { return Do(o); }, op);
+    return std::visit(
+        [this](const auto& o) -> Result<WriteResult> {
+          FOLIO_RETURN_IF_ERROR(CheckRequestTenant(o.tenant));
+          return Do(o);
+        },
+        op);
   }
 
  private:
@@ -146,7 +151,8 @@ class Writer {
     stmt->BindText(2, root_id);
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
-    if (!*row) {
+    if (!*row || !ReachableFrom(impl_, std::string(stmt->ColumnText(4)),
+                                std::string(stmt->ColumnText(3)), tenant)) {
       return Status::NotFound(std::string(action) + ": document '" + root_id +
                               "' not found in tenant '" + tenant + "'");
     }
@@ -436,7 +442,7 @@ class Writer {
                      const std::optional<std::string>& parent) {
     if (!parent || parent->empty()) return Status::Ok();
     if (*parent == self) return Status::InvalidArgument("a document cannot be its own parent");
-    auto found = DocumentTenant(conn_, tenant, *parent);
+    auto found = DocumentTenant(conn_, tenant, *parent, impl_);
     if (found.status().IsNotFound()) {
       return Status::InvalidArgument("parent_root_id '" + *parent +
                                      "' is not a document of tenant '" + tenant + "'");
@@ -627,19 +633,43 @@ class Writer {
 
 // The tenant a document `root_id` (any version, deleted or not) of `tenant` is stored under:
 // `tenant`, or the shared pool for a document of a global type. NotFound when there is none.
+Status CheckRequestTenant(const std::string& tenant) {
+  if (tenant.empty()) return Status::InvalidArgument("tenant is empty");
+  if (tenant == kGlobalTenant) {
+    return Status::InvalidArgument(std::string("tenant '") + kGlobalTenant +
+                                   "' is reserved: documents of global types are read and "
+                                   "written from any other tenant");
+  }
+  return Status::Ok();
+}
+
+bool ReachableFrom(DocumentStore::Impl& impl, const std::string& row_tenant,
+                   const std::string& row_type, const std::string& tenant) {
+  if (row_tenant == tenant) return true;
+  if (row_tenant != kGlobalTenant) return false;
+  auto type = impl.FindType(row_type);
+  return type.ok() && (*type)->definition.settings.Global();
+}
+
 Result<std::string> DocumentTenant(Connection& conn, const std::string& tenant,
-                                   const std::string& root_id) {
-  auto exists = conn.Prepare("SELECT tenant_id FROM documents WHERE tenant_id IN (?1, '" +
-                             std::string(kGlobalTenant) + "') AND root_id = ?2 LIMIT 1");
+                                   const std::string& root_id, DocumentStore::Impl& impl) {
+  FOLIO_RETURN_IF_ERROR(CheckRequestTenant(tenant));
+  auto exists =
+      conn.Prepare("SELECT tenant_id, type_id FROM documents WHERE tenant_id IN (?1, '" +
+                   std::string(kGlobalTenant) + "') AND root_id = ?2 ORDER BY tenant_id = ?1 DESC");
   if (!exists.ok()) return exists.status();
   exists->BindText(1, tenant);
   exists->BindText(2, root_id);
-  auto row = exists->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) {
-    return Status::NotFound("document '" + root_id + "' not found in tenant '" + tenant + "'");
+  for (;;) {
+    auto row = exists->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    std::string row_tenant(exists->ColumnText(0));
+    if (ReachableFrom(impl, row_tenant, std::string(exists->ColumnText(1)), tenant)) {
+      return row_tenant;
+    }
   }
-  return std::string(exists->ColumnText(0));
+  return Status::NotFound("document '" + root_id + "' not found in tenant '" + tenant + "'");
 }
 
 Result<std::vector<WriteResult>> DocumentStore::ApplyBatch(const std::vector<WriteOp>& ops) {
@@ -708,7 +738,7 @@ Status DocumentStore::SetPermissions(const std::string& tenant, const std::strin
   Connection& conn = *impl_->writer;
   auto txn = detail::Transaction::Begin(conn, /*immediate=*/true);
   if (!txn.ok()) return txn.status();
-  auto stored_tenant = DocumentTenant(conn, tenant, root_id);
+  auto stored_tenant = DocumentTenant(conn, tenant, root_id, *impl_);
   if (!stored_tenant.ok()) return stored_tenant.status();
   {
     auto del =
@@ -740,7 +770,7 @@ Status DocumentStore::SetPermissions(const std::string& tenant, const std::strin
 Result<std::vector<PermissionRule>> DocumentStore::GetPermissions(const std::string& tenant,
                                                                   const std::string& root_id) {
   Impl::ReadLease reader = impl_->AcquireReader();
-  auto stored_tenant = DocumentTenant(*reader, tenant, root_id);
+  auto stored_tenant = DocumentTenant(*reader, tenant, root_id, *impl_);
   if (!stored_tenant.ok()) return stored_tenant.status();
   std::vector<PermissionRule> rules;
   FOLIO_RETURN_IF_ERROR(

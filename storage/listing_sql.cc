@@ -159,6 +159,7 @@ Status CheckPrincipalText(const Principal& principal) {
 
 Status CheckQueryText(const Query& query) {
   FOLIO_RETURN_IF_ERROR(CheckText(query.tenant, "tenant"));
+  FOLIO_RETURN_IF_ERROR(CheckRequestTenant(query.tenant));
   FOLIO_RETURN_IF_ERROR(CheckText(query.type, "type"));
   FOLIO_RETURN_IF_ERROR(CheckText(query.locale, "locale"));
   FOLIO_RETURN_IF_ERROR(CheckText(query.sort, "sort"));

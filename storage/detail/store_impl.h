@@ -89,11 +89,19 @@ inline std::string StorageTenant(const TypeInfo& type, const std::string& tenant
   return type.definition.settings.Global() ? std::string(kGlobalTenant) : tenant;
 }
 
+// InvalidArgument for a tenant no request may name: empty, or the global pool's (which holds
+// the documents of global types, reached from every tenant, never named).
+Status CheckRequestTenant(const std::string& tenant);
+// Whether a row of (row_tenant, row_type) is visible to a request from `tenant`: its own
+// tenant's rows, and the global pool's rows of types that are global now.
+bool ReachableFrom(DocumentStore::Impl& impl, const std::string& row_tenant,
+                   const std::string& row_type, const std::string& tenant);
+
 // The tenant a document `root_id` (any version, deleted or not) asked for from `tenant` is
 // stored under: `tenant`, or the shared pool for a document of a global type. NotFound when
 // there is none.
 Result<std::string> DocumentTenant(detail::Connection& conn, const std::string& tenant,
-                                   const std::string& root_id);
+                                   const std::string& root_id, DocumentStore::Impl& impl);
 
 // Builds TypeInfo (with column names) from a definition. Validates names.
 Result<TypeInfo> MakeTypeInfo(const TypeDefinition& definition);

@@ -251,6 +251,18 @@ TEST_F(TypeFormatTest, ServesADatabaseSonicJsWrote) {
   chefs.axis = Axis::kDraft;
   EXPECT_EQ(Field(ListAll(*store_, chefs), "root_id").size(), 2u);
   FOLIO_ASSERT_OK(store_->Apply(LifecycleOp{"zeta", made.document.root_id}));
+  // The pool is never named by a request, and lends only documents of global types: a row
+  // of another type under its name (a type made non-global since) is no tenant's.
+  EXPECT_TRUE(
+      store_->Create(CreateOp{kGlobalTenant, "recipe", "{}", {}}).status().IsInvalidArgument());
+  chefs.tenant = kGlobalTenant;
+  EXPECT_TRUE(store_->List(chefs).status().IsInvalidArgument());
+  EXPECT_TRUE(store_->Get(kGlobalTenant, "chef1", Axis::kPublished).status().IsInvalidArgument());
+  insert_doc("stray", kGlobalTenant, "recipe", R"({"stars":1})");
+  EXPECT_TRUE(store_->Get("acme", "stray", Axis::kPublished).status().IsNotFound());
+  EXPECT_TRUE(
+      store_->Apply(LifecycleOp{"acme", "stray", LifecycleAction::kDelete}).status().IsNotFound());
+  EXPECT_TRUE(store_->ListVersions("acme", "stray", 5, "").status().IsNotFound());
 }
 
 // Types folio registered before it wrote SonicJS's format are rewritten on open, keeping what
