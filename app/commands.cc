@@ -41,6 +41,7 @@ struct DocumentFlags {
   std::string data;
   std::optional<std::string> slug, title, locale, parent;
   std::optional<int64_t> scheduled_at, expires_at, sort_order;
+  bool clear_scheduled_at = false, clear_expires_at = false;
 };
 
 struct QueryFlags {
@@ -126,6 +127,8 @@ class Cli {
       cmd->add_option("--title", doc.title);
       cmd->add_option("--scheduled-at", doc.scheduled_at, "publish window start, Unix seconds");
       cmd->add_option("--expires-at", doc.expires_at, "publish window end, Unix seconds");
+      cmd->add_flag("--clear-scheduled-at", doc.clear_scheduled_at, "remove the window's start");
+      cmd->add_flag("--clear-expires-at", doc.clear_expires_at, "remove the window's end");
       cmd->add_option("--parent", doc.parent, "parent document's root ('' for top level)");
       cmd->add_option("--sort-order", doc.sort_order, "place among the parent's children");
     };
@@ -424,6 +427,8 @@ class Cli {
     if (!data.ok()) return Fail(data.status());
     storage::DocumentFields fields{doc.slug,       doc.title,    doc.locale, doc.scheduled_at,
                                    doc.expires_at, std::nullopt, doc.parent, doc.sort_order};
+    fields.clear_scheduled_at = doc.clear_scheduled_at;
+    fields.clear_expires_at = doc.clear_expires_at;
     if (root.empty() && type.empty()) {
       return Fail(Status::InvalidArgument("put without ROOT needs --type"));
     }

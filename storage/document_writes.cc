@@ -206,8 +206,14 @@ class Writer {
     auto data = NormalizeData(*text);
     if (!data.ok()) return data.status();
     DocumentFields window = fields;
-    if (!window.scheduled_at) window.scheduled_at = current->scheduled_at;
-    if (!window.expires_at) window.expires_at = current->expires_at;
+    if ((fields.clear_scheduled_at && fields.scheduled_at) ||
+        (fields.clear_expires_at && fields.expires_at)) {
+      return Status::InvalidArgument("a schedule field is both set and cleared");
+    }
+    if (!window.scheduled_at && !fields.clear_scheduled_at) {
+      window.scheduled_at = current->scheduled_at;
+    }
+    if (!window.expires_at && !fields.clear_expires_at) window.expires_at = current->expires_at;
     FOLIO_RETURN_IF_ERROR(ValidateWindow(window));
 
     const TypeInfo& info = **type;

@@ -130,6 +130,9 @@ Result<storage::DocumentFields> ParseFields(const json& body) {
   FOLIO_RETURN_IF_ERROR(text("locale", f.locale));
   FOLIO_RETURN_IF_ERROR(seconds("scheduled_at", f.scheduled_at));
   FOLIO_RETURN_IF_ERROR(seconds("expires_at", f.expires_at));
+  // null clears a schedule field; an absent key keeps it.
+  f.clear_scheduled_at = body.contains("scheduled_at") && body["scheduled_at"].is_null();
+  f.clear_expires_at = body.contains("expires_at") && body["expires_at"].is_null();
   FOLIO_RETURN_IF_ERROR(text("parent_root_id", f.parent_root_id));
   if (body.contains("sort_order") && !body["sort_order"].is_null()) {
     if (!body["sort_order"].is_number_integer()) {

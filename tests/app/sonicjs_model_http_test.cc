@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -1023,6 +1024,37 @@ TEST_F(SonicJsModelTest, IncludeEmbedsReferencedDocumentsEverywhere) {
       EXPECT_EQ(res.result_int(), 400u) << path << " -> " << res.body();
     }
   }
+}
+
+}  // namespace
+}  // namespace folio::app
+
+namespace folio::app {
+namespace {
+
+using namespace folio::app::http_testing;  // NOLINT: the harness's names read as local ones
+
+// "expires_at": null clears the expiry, "scheduled_at": null the start; an omitted key keeps
+// it.
+TEST_F(SonicJsModelTest, NullClearsASchedule) {
+  Client c = Connect();
+  RegisterType(c, {{"id", "news"}, {"fields", {{"n", "integer"}}}});
+  const int64_t soon = static_cast<int64_t>(std::time(nullptr)) + 3600;
+  auto created = Send(c, http::verb::post, "/v1/default/types/news/documents",
+                      {{"data", {{"n", 1}}}, {"expires_at", soon}, {"scheduled_at", 1}});
+  ASSERT_EQ(created.result_int(), 201u) << created.body();
+  const std::string root = Body(created)["data"]["root_id"];
+  const std::string path = "/v1/default/documents/" + root;
+  auto kept = Send(c, http::verb::patch, path, {{"data", {{"n", 2}}}});
+  ASSERT_EQ(kept.result_int(), 200u) << kept.body();
+  EXPECT_EQ(Body(kept)["data"]["expires_at"], soon);
+  auto cleared = Send(c, http::verb::patch, path, {{"data", {{"n", 3}}}, {"expires_at", nullptr}});
+  ASSERT_EQ(cleared.result_int(), 200u) << cleared.body();
+  EXPECT_TRUE(Body(cleared)["data"]["expires_at"].is_null());
+  EXPECT_EQ(Body(cleared)["data"]["scheduled_at"], 1);
+  auto put = Send(c, http::verb::put, path, {{"data", {{"n", 4}}}, {"scheduled_at", nullptr}});
+  ASSERT_EQ(put.result_int(), 200u) << put.body();
+  EXPECT_TRUE(Body(put)["data"]["scheduled_at"].is_null());
 }
 
 }  // namespace

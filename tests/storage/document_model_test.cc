@@ -222,3 +222,47 @@ TEST_F(DocumentModelTest, SlugsParentsAndSortOrderAreListings) {
 
 }  // namespace
 }  // namespace folio::storage::testing
+
+namespace folio::storage::testing {
+namespace {
+
+// A schedule field given as null is cleared; an omitted one is kept (issue 13 item 5).
+TEST_F(DocumentModelTest, SchedulesAreSetKeptAndCleared) {
+  std::string root =
+      Make("page", {{"n", 1}}, "default", Fields().ScheduledAt(now() - 10).ExpiresAt(now() + 100));
+  auto get = [&] { return Must(store_->Get("default", root, Axis::kDraft)); };
+  Must(store_->Update(UpdateOp{"default", root, R"({"n":2})", {}}));
+  EXPECT_EQ(get().scheduled_at, std::optional<int64_t>(now() - 10)) << "omitted: kept";
+  EXPECT_EQ(get().expires_at, std::optional<int64_t>(now() + 100));
+  DocumentFields clear;
+  clear.clear_expires_at = true;
+  Must(store_->Patch(PatchOp{"default", root, R"({"n":3})", clear}));
+  EXPECT_EQ(get().expires_at, std::nullopt);
+  EXPECT_EQ(get().scheduled_at, std::optional<int64_t>(now() - 10));
+  clear.clear_scheduled_at = true;
+  Must(store_->Update(UpdateOp{"default", root, R"({"n":4})", clear}));
+  EXPECT_EQ(get().scheduled_at, std::nullopt);
+  // Set and cleared at once is refused, and writes nothing.
+  auto before = Snapshot();
+  DocumentFields both = Fields().ExpiresAt(now() + 5);
+  both.clear_expires_at = true;
+  EXPECT_TRUE(
+      store_->Update(UpdateOp{"default", root, R"({"n":5})", both}).status().IsInvalidArgument());
+  EXPECT_EQ(Snapshot(), before);
+  // A published document whose expiry is cleared is listed again at once.
+  DocumentFields expired = Fields().ExpiresAt(now() + 1);
+  std::string gone = Make("page", {{"n", 9}}, "default", expired);
+  Publish(gone);
+  clock_.AdvanceSeconds(5);
+  Query q;
+  q.type = "page";
+  EXPECT_TRUE(Field(ListAll(*store_, q), "root_id").empty());
+  DocumentFields revive;
+  revive.clear_expires_at = true;
+  Must(store_->Patch(PatchOp{"default", gone, "{}", revive}));
+  Publish(gone);
+  EXPECT_EQ(Field(ListAll(*store_, q), "root_id"), std::vector<std::string>{gone});
+}
+
+}  // namespace
+}  // namespace folio::storage::testing

@@ -157,7 +157,6 @@ class RowMatchTest : public StoreTest {
     }
     return nullptr;
   }
-  int64_t now() const { return clock_.NowSeconds(); }
 };
 
 TEST_F(RowMatchTest, LoadRootsReadsBothAxesAsTheListingSeesThem) {

@@ -249,6 +249,7 @@ class StoreTest : public ::testing::Test {
   }
 
   std::string db_path() const { return (dir_.path() / "folio.sqlite").string(); }
+  int64_t now() const { return clock_.NowSeconds(); }
 
   RawDb& raw() {
     if (!raw_) raw_ = std::make_unique<RawDb>(db_path());

@@ -226,6 +226,10 @@ struct DocumentFields {
   // its place among the parent's children.
   std::optional<std::string> parent_root_id{};
   std::optional<int64_t> sort_order{};
+  // Update and patch: remove the document's scheduled_at / expires_at (a JSON null), where an
+  // unset field keeps it. Refused together with a value for the same field.
+  bool clear_scheduled_at = false;
+  bool clear_expires_at = false;
 };
 
 struct CreateOp {
