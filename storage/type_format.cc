@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <set>
 
 #include "detail/type_row.h"
@@ -25,12 +26,8 @@ Result<QueryableField> ParseField(const json& entry, size_t index) {
                                               "path", "column", "refStrength"};
   for (const auto& [key, value] : entry.items()) {
     if (kKeys.count(key) == 0) return Bad(where + " has an unknown key '" + key + "'");
-    auto text = [&]() -> Result<std::string> {
-      if (!value.is_string()) return Bad(where + "." + key + " must be a string");
-      return value.get<std::string>();
-    };
-    auto got = text();
-    if (!got.ok()) return got.status();
+    if (!value.is_string()) return Bad(where + "." + key + " must be a string");
+    const std::optional<std::string> got = value.get<std::string>();
     if (key == "name") {
       field.name = *got;
     } else if (key == "kind") {
