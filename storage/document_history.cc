@@ -5,25 +5,16 @@
 
 namespace folio::storage {
 
-Result<VersionList> DocumentStore::ListVersions(const std::string& tenant,
-                                                const std::string& root_id, int limit,
-                                                const std::string& cursor) {
-  if (limit < 1 || limit > kMaxLimit) {
-    return Status::InvalidArgument("limit " + std::to_string(limit) + " is out of range 1..100");
-  }
-  // The cursor is the last version number listed: versions are numbered per root and never
-  // renumbered, so it is a stable keyset position.
-  int64_t before = INT64_MAX;
-  if (!cursor.empty()) {
-    auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), before);
-    if (ec != std::errc() || end != cursor.data() + cursor.size() || before < 1) {
-      return Status::InvalidArgument("cursor '" + cursor + "' is not a versions cursor");
-    }
-  }
-  Impl::ReadLease reader = impl_->AcquireReader();
+namespace {
+
+// The versions of (tenant, root) numbered below `before`, newest first, at most `limit`; the
+// next page's cursor when more follow.
+Result<VersionList> ReadVersions(DocumentStore::Impl& impl, const std::string& tenant,
+                                 const std::string& root_id, int64_t before, int limit) {
+  DocumentStore::Impl::ReadLease reader = impl.AcquireReader();
   auto txn = detail::ReadTransaction::Begin(*reader);
   if (!txn.ok()) return txn.status();
-  auto stored_tenant = DocumentTenant(*reader, tenant, root_id, *impl_);
+  auto stored_tenant = DocumentTenant(*reader, tenant, root_id, impl);
   if (!stored_tenant.ok()) return stored_tenant.status();
   auto stmt = reader->Prepare(std::string("SELECT ") + kDocumentColumns +
                               " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
@@ -47,31 +38,39 @@ Result<VersionList> DocumentStore::ListVersions(const std::string& tenant,
   return out;
 }
 
+}  // namespace
+
+Result<VersionList> DocumentStore::ListVersions(const std::string& tenant,
+                                                const std::string& root_id, int limit,
+                                                const std::string& cursor) {
+  if (limit < 1 || limit > kMaxLimit) {
+    return Status::InvalidArgument("limit " + std::to_string(limit) + " is out of range 1..100");
+  }
+  // The cursor is the last version number listed: versions are numbered per root and never
+  // renumbered, so it is a stable keyset position.
+  int64_t before = INT64_MAX;
+  if (!cursor.empty()) {
+    auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), before);
+    if (ec != std::errc() || end != cursor.data() + cursor.size() || before < 1) {
+      return Status::InvalidArgument("cursor '" + cursor + "' is not a versions cursor");
+    }
+  }
+  return ReadVersions(*impl_, tenant, root_id, before, limit);
+}
+
 Result<Document> DocumentStore::GetVersion(const std::string& tenant, const std::string& root_id,
                                            int64_t version) {
-  if (version < 1) {
+  if (version < 1 || version == INT64_MAX) {
     return Status::InvalidArgument("version " + std::to_string(version) +
                                    " is not a version number (1 or more)");
   }
-  Impl::ReadLease reader = impl_->AcquireReader();
-  auto txn = detail::ReadTransaction::Begin(*reader);
-  if (!txn.ok()) return txn.status();
-  auto stored_tenant = DocumentTenant(*reader, tenant, root_id, *impl_);
-  if (!stored_tenant.ok()) return stored_tenant.status();
-  auto stmt = reader->Prepare(std::string("SELECT ") + kDocumentColumns +
-                              " FROM documents d WHERE d.tenant_id = ?1 AND d.root_id = ?2 AND "
-                              "d.version_number = ?3");
-  if (!stmt.ok()) return stmt.status();
-  stmt->BindText(1, *stored_tenant);
-  stmt->BindText(2, root_id);
-  stmt->BindInt(3, version);
-  auto row = stmt->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) {
+  auto newest = ReadVersions(*impl_, tenant, root_id, version + 1, 1);
+  if (!newest.ok()) return newest.status();
+  if (newest->versions.empty() || newest->versions.front().version != version) {
     return Status::NotFound("document '" + root_id + "' has no version " + std::to_string(version) +
                             " (never made, or pruned)");
   }
-  return ReadDocumentRow(*stmt, 0);
+  return std::move(newest->versions.front());
 }
 
 Result<std::vector<Referrer>> DocumentStore::ListReferrers(const std::string& tenant,

@@ -979,14 +979,6 @@ TEST_F(SonicJsModelTest, GlobalTypeDocumentsAreVisibleFromEveryTenant) {
   EXPECT_EQ(c.Get("/v1/c/documents/" + root).result_int(), 200u);
 }
 
-}  // namespace
-}  // namespace folio::app
-
-namespace folio::app {
-namespace {
-
-using namespace folio::app::http_testing;  // NOLINT: the harness's names read as local ones
-
 // include= embeds the referenced documents, on listings, single reads and reads by slug; an
 // include that names no reference field is a 400.
 TEST_F(SonicJsModelTest, IncludeEmbedsReferencedDocumentsEverywhere) {
@@ -1025,14 +1017,6 @@ TEST_F(SonicJsModelTest, IncludeEmbedsReferencedDocumentsEverywhere) {
     }
   }
 }
-
-}  // namespace
-}  // namespace folio::app
-
-namespace folio::app {
-namespace {
-
-using namespace folio::app::http_testing;  // NOLINT: the harness's names read as local ones
 
 // "expires_at": null clears the expiry, "scheduled_at": null the start; an omitted key keeps
 // it.

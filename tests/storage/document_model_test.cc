@@ -220,12 +220,6 @@ TEST_F(DocumentModelTest, SlugsParentsAndSortOrderAreListings) {
   EXPECT_EQ(ListAll(*store_, by_slug).front(), doc);
 }
 
-}  // namespace
-}  // namespace folio::storage::testing
-
-namespace folio::storage::testing {
-namespace {
-
 // A schedule field given as null is cleared; an omitted one is kept (issue 13 item 5).
 TEST_F(DocumentModelTest, SchedulesAreSetKeptAndCleared) {
   std::string root =
