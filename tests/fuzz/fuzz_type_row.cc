@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "detail/sqlite.h"
@@ -61,8 +62,10 @@ const fs::path& Template() {
 }
 
 // Writes the row as a foreign program would, then opens the copy with folio.
+// `expected` is the definition MakeTypeInfo made of the parsed row (set when servable).
 void OpenWithRow(const std::string& id, const std::string& queryable,
-                 const folio::Result<storage::TypeDefinition>& parsed, bool servable) {
+                 const folio::Result<storage::TypeDefinition>& parsed, bool servable,
+                 const std::optional<storage::TypeDefinition>& expected) {
   const fs::path work = folio::fuzz::ScratchDir() / "work.sqlite";
   for (const char* suffix : {"", "-wal", "-shm"})
     fs::remove(work.string() + suffix);
@@ -96,7 +99,9 @@ void OpenWithRow(const std::string& id, const std::string& queryable,
     return;
   }
   FUZZ_CHECK(type.ok(), type.status().ToString());
-  FUZZ_CHECK(type->fields == parsed->fields, "fields differ from the row's");
+  FUZZ_CHECK(type->fields == expected->fields, "fields differ from the row's");
+  FUZZ_CHECK(type->queryable_fields == expected->queryable_fields,
+             "queryable fields differ from the row's");
   int sorts = 0;
   for (const auto& [field, kind] : type->fields) {
     if (++sorts > 3) break;
@@ -119,14 +124,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto parsed = detail::ParseTypeRow(id, "", queryable);
   bool servable = false;
+  std::optional<storage::TypeDefinition> served;
   if (parsed.ok()) {
-    for (const auto& [name, kind] : parsed->fields)
-      FUZZ_CHECK(detail::ValidFieldName(name), name);
-    for (const auto& name : parsed->facets)
-      FUZZ_CHECK(detail::ValidFieldName(name), name);
+    // Whatever reaches SQL text is safe there: names, paths, named columns.
+    for (const auto& field : parsed->queryable_fields) {
+      FUZZ_CHECK(detail::ValidFieldName(field.name), field.name);
+      FUZZ_CHECK(field.path.empty() || detail::ValidFieldPath(field.path), field.path);
+      FUZZ_CHECK(field.column.empty() || detail::ValidColumnName(field.column), field.column);
+    }
     auto info = storage::MakeTypeInfo(*parsed);
     if (info.ok()) {
       servable = true;
+      served = info->definition;
       for (const auto& [field, column] : info->columns) {
         for (const char c : column) {
           FUZZ_CHECK((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_', column);
@@ -139,6 +148,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     FUZZ_CHECK(parsed.status().IsCorruption(), parsed.status().ToString());
   }
-  if ((flags & 1) == 0) OpenWithRow(id, queryable, parsed, servable);
+  if ((flags & 1) == 0) OpenWithRow(id, queryable, parsed, servable, served);
   return 0;
 }
