@@ -475,20 +475,11 @@ class Cli {
     }
     if (!root.empty()) return Fail(Status::InvalidArgument("get takes ROOT or --slug, not both"));
     if (type.empty()) return Fail(Status::InvalidArgument("get --slug needs --type"));
-    Engine::SlugStatus mode;
-    if (status == "published") {
-      mode = Engine::SlugStatus::kPublished;
-    } else if (status == "draft") {
-      mode = Engine::SlugStatus::kDraft;
-    } else if (status == "any") {
-      mode = Engine::SlugStatus::kAny;
-    } else {
-      return Fail(
-          Status::InvalidArgument("status '" + status + "' is not published, draft or any"));
-    }
+    auto mode = ParseSlugStatus(status);
+    if (!mode.ok()) return Fail(mode.status());
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    auto doc = engine->GetBySlug(flags_.tenant, type, slug, locale, mode, {}, names.include);
+    auto doc = engine->GetBySlug(flags_.tenant, type, slug, locale, *mode, {}, names.include);
     if (!doc.ok()) return Fail(doc.status());
     out_ << "{\"data\":" << doc->json() << ",\"meta\":{\"cache\":" << CacheMetaJson(doc->tier())
          << "}}\n";

@@ -75,6 +75,13 @@ Status ParseInclude(const std::string& list, storage::Query& query) {
   }
 }
 
+Result<Engine::SlugStatus> ParseSlugStatus(const std::string& status) {
+  if (status == "published") return Engine::SlugStatus::kPublished;
+  if (status == "draft") return Engine::SlugStatus::kDraft;
+  if (status == "any") return Engine::SlugStatus::kAny;
+  return Status::InvalidArgument("status '" + status + "' is not published, draft or any");
+}
+
 Status ParseOrder(const std::string& order, storage::Query& query) {
   if (order.empty() || order == "desc")
     query.order = storage::SortOrder::kDesc;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "folio/base/status.h"
+#include "folio/engine/engine.h"
 #include "folio/storage/types.h"
 
 namespace folio::app {
@@ -18,6 +19,8 @@ Status ParseStatus(const std::string& status, storage::Query& query);
 // "author,category": reference fields whose documents are embedded (Query::include).
 Status ParseInclude(const std::string& list, storage::Query& query);
 Status ParseOrder(const std::string& order, storage::Query& query);
+// A by-slug read's status: "published", "draft" or "any" (the published row, else the draft).
+Result<Engine::SlugStatus> ParseSlugStatus(const std::string& status);
 
 // A listing's HTTP query parameters, in order: status, locale, limit, cursor, sort, order,
 // where.{field}[.{op}] (op defaults to eq; `in` takes values separated by ','), and

@@ -529,15 +529,9 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
         Status s = ParseInclude(value, include);
         if (!s.ok()) return Fail(s);
       } else if (key == "status") {
-        if (value == "published") {
-          status = Engine::SlugStatus::kPublished;
-        } else if (value == "draft") {
-          status = Engine::SlugStatus::kDraft;
-        } else if (value == "any") {
-          status = Engine::SlugStatus::kAny;
-        } else {
-          return Error(400, "status '" + value + "' is not published, draft or any");
-        }
+        auto parsed = ParseSlugStatus(value);
+        if (!parsed.ok()) return Fail(parsed.status());
+        status = *parsed;
       } else {
         return Error(400, "unknown query parameter '" + key + "'");
       }
