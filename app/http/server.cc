@@ -61,11 +61,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Start() {
     SetNoDelay();
+    bool late = false;
     {
       std::lock_guard lock(ctx_.mu);
       ctx_.sessions[this] = weak_from_this();
+      late = ctx_.stopping;
     }
     registered_ = true;
+    // Accepted as the shutdown began, after it took its list of sessions to drain: nobody
+    // will drain this one, so it drains itself (an idle connection closes at once) instead of
+    // holding Run() for the whole grace period.
+    draining_ = late;
     ctx_.metrics.ConnectionOpened();
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
   }
