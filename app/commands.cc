@@ -18,7 +18,9 @@
 #include "folio/storage/document_store.h"
 #include "folio/storage/type_format.h"
 #include "http/connection_limits.h"
+#include "http/principal_header.h"
 #include "http/server.h"
+#include "permission_rules.h"
 #include "progress_bar.h"
 #include "query_args.h"
 #include "seed.h"
@@ -35,6 +37,7 @@ struct GlobalFlags {
   std::string tenant = "default";
   std::string durability = "full";
   std::optional<size_t> l1_bytes, l2_bytes;
+  std::optional<std::string> as;  // write as this principal (X-Folio-Principal's syntax)
 };
 
 struct DocumentFlags {
@@ -65,6 +68,9 @@ class Cli {
                    "data directory (default $FOLIO_DATA_DIR, else ./folio-data)");
     app.add_option("--db", flags_.db, "SQLite file to serve (default <data-dir>/folio.sqlite)");
     app.add_option("--tenant", flags_.tenant, "tenant of the documents (default 'default')");
+    app.add_option("--as", flags_.as,
+                   "write as this principal, e.g. user:u1,role:editor: the document's rules and "
+                   "its type's baseGrants must allow the write (default: an administrator)");
     app.add_option("--durability", flags_.durability,
                    "full: a write that returned survives a power loss (fsync per commit); "
                    "normal: it survives a crash of folio, the last ones may be lost to a power "
@@ -152,6 +158,15 @@ class Cli {
       cmd->add_option("root", root)->required();
       cmd->callback([&, this, action = action] { code_ = Lifecycle(root, action); });
     }
+
+    std::optional<std::string> permission_rules;
+    auto* permissions = app.add_subcommand(
+        "permissions", "print ROOT's permission rules (replacing them first with --set)");
+    permissions->add_option("root", root)->required();
+    permissions->add_option("--set", permission_rules,
+                            "the new rules: a JSON array (or {\"rules\":[…]}) of {principal_type, "
+                            "principal_id, permission, effect}, @file, or - for stdin");
+    permissions->callback([&, this] { code_ = Permissions(root, permission_rules); });
 
     auto* get = app.add_subcommand("get", "print one document, by ROOT or by --type and --slug");
     std::string get_status = "published", get_type, get_slug, get_locale = "default";
@@ -437,18 +452,54 @@ class Cli {
     }
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
+    auto writer = WritePrincipal();
+    if (!writer.ok()) return Fail(writer.status());
     if (root.empty()) {
-      return PrintWrite(engine->Write(storage::CreateOp{flags_.tenant, type, *data, fields}));
+      return PrintWrite(
+          engine->Write(storage::CreateOp{flags_.tenant, type, *data, fields, *writer}));
     }
-    if (merge)
-      return PrintWrite(engine->Write(storage::PatchOp{flags_.tenant, root, *data, fields}));
-    return PrintWrite(engine->Write(storage::UpdateOp{flags_.tenant, root, *data, fields}));
+    if (merge) {
+      return PrintWrite(
+          engine->Write(storage::PatchOp{flags_.tenant, root, *data, fields, *writer}));
+    }
+    return PrintWrite(
+        engine->Write(storage::UpdateOp{flags_.tenant, root, *data, fields, *writer}));
+  }
+
+  // --as, parsed: unset means an administrator.
+  Result<std::optional<storage::Principal>> WritePrincipal() const {
+    if (!flags_.as) return std::optional<storage::Principal>();
+    auto principal = ParsePrincipalHeader(*flags_.as);
+    if (!principal.ok()) return principal.status().WithContext("--as");
+    return std::optional<storage::Principal>(std::move(*principal));
   }
 
   int Lifecycle(const std::string& root, storage::LifecycleAction action) {
+    auto writer = WritePrincipal();
+    if (!writer.ok()) return Fail(writer.status());
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    return PrintWrite(engine->Write(storage::LifecycleOp{flags_.tenant, root, action}));
+    return PrintWrite(engine->Write(storage::LifecycleOp{flags_.tenant, root, action, 0, *writer}));
+  }
+
+  // Prints ROOT's permission rules, after replacing them with `rules_json` when it is given.
+  int Permissions(const std::string& root, const std::optional<std::string>& rules_json) {
+    auto writer = WritePrincipal();
+    if (!writer.ok()) return Fail(writer.status());
+    auto engine = OpenEngine(/*create=*/false);
+    if (!engine) return 1;
+    if (rules_json) {
+      auto text = ReadData(*rules_json);
+      if (!text.ok()) return Fail(text.status());
+      auto rules = ParsePermissionRules(*text);
+      if (!rules.ok()) return Fail(rules.status());
+      Status s = engine->SetPermissions(flags_.tenant, root, *rules, *writer);
+      if (!s.ok()) return Fail(s);
+    }
+    auto rules = engine->GetPermissions(flags_.tenant, root, *writer);
+    if (!rules.ok()) return Fail(rules.status());
+    out_ << PermissionRulesJson(*rules) << "\n";
+    return 0;
   }
 
   int Get(const std::string& root, const std::string& status, const std::string& include) {
@@ -507,8 +558,11 @@ class Cli {
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
     if (restore) {
+      auto writer = WritePrincipal();
+      if (!writer.ok()) return Fail(writer.status());
       storage::LifecycleOp op{flags_.tenant, root, storage::LifecycleAction::kRestoreVersion};
       op.version = number;
+      op.principal = *writer;
       return PrintWrite(engine->Write(op));
     }
     auto doc = engine->GetVersion(flags_.tenant, root, number);

@@ -597,15 +597,17 @@ void Engine::AfterWrite() {
 }
 
 Status Engine::SetPermissions(const std::string& tenant, const std::string& root_id,
-                              const std::vector<storage::PermissionRule>& rules) {
-  Status s = impl_->store->SetPermissions(tenant, root_id, rules);
+                              const std::vector<storage::PermissionRule>& rules,
+                              const std::optional<storage::Principal>& principal) {
+  Status s = impl_->store->SetPermissions(tenant, root_id, rules, principal);
   if (s.ok()) AfterWrite();
   return s;
 }
 
-Result<std::vector<storage::PermissionRule>> Engine::GetPermissions(const std::string& tenant,
-                                                                    const std::string& root_id) {
-  return impl_->store->GetPermissions(tenant, root_id);
+Result<std::vector<storage::PermissionRule>> Engine::GetPermissions(
+    const std::string& tenant, const std::string& root_id,
+    const std::optional<storage::Principal>& principal) {
+  return impl_->store->GetPermissions(tenant, root_id, principal);
 }
 
 Status Engine::Refresh() {

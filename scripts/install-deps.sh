@@ -15,6 +15,8 @@ packages=(
   libcli11-dev
   libspdlog-dev libfmt-dev
   libxxhash-dev
+  libvalijson-dev json-schema-test-suite
+  zlib1g-dev libbrotli-dev
   libzstd-dev
   clang-format
   clang libclang-rt-14-dev

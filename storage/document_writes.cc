@@ -4,9 +4,13 @@
 
 #include <set>
 
+#include "detail/data_schema.h"
+#include "detail/field_values.h"
 #include "detail/store_impl.h"
 #include "detail/uuid.h"
+#include "detail/write_permission.h"
 #include "folio/base/text_checks.h"
+#include "folio/storage/exact_json.h"
 
 namespace folio::storage {
 namespace {
@@ -21,29 +25,70 @@ Status CheckDepth(std::string_view text, const char* what) {
                                  std::to_string(kMaxJsonDepth) + " levels");
 }
 
-// Parses and checks a document's data; returns its compact text (what is stored).
-Result<std::string> NormalizeData(const std::string& text) {
+// A document's data as it is stored (its text) and as it is read for checks and derived rows.
+struct PreparedData {
+  std::string text;
+  json value;
+};
+
+// The JSON type a compact value's first byte starts, for messages.
+const char* JsonTypeName(std::string_view compact) {
+  switch (compact.empty() ? '\0' : compact.front()) {
+    case '{':
+      return "object";
+    case '[':
+      return "array";
+    case '"':
+      return "string";
+    case 't':
+    case 'f':
+      return "boolean";
+    case 'n':
+      return "null";
+    default:
+      return "number";
+  }
+}
+
+// `text` checked as one JSON object (CompactJson: UTF-8, no duplicate keys, depth-limited)
+// and compacted, keeping every number, key order and string as the client wrote them.
+Result<std::string> CompactObject(std::string_view text, const char* what) {
+  FOLIO_RETURN_IF_ERROR(CheckDepth(text, what));
+  auto compact = CompactJson(text, kMaxJsonDepth);
+  if (!compact.ok()) {
+    return Status::InvalidArgument(std::string(what) +
+                                   " is not valid JSON: " + compact.status().message());
+  }
+  if (compact->empty() || compact->front() != '{') {
+    return Status::InvalidArgument(std::string(what) + " must be a JSON object, not " +
+                                   JsonTypeName(*compact));
+  }
+  return compact;
+}
+
+// Checks a document's data against its type; returns what is stored (the client's bytes,
+// whitespace aside) and its parsed form, for the checks and the derived rows.
+Result<PreparedData> PrepareData(const std::string& text, const TypeInfo& type) {
   if (text.size() > kMaxDataBytes) {
     return Status::TooLarge("data is " + std::to_string(text.size()) + " bytes; the limit is " +
                             std::to_string(kMaxDataBytes) + " (1 MiB)");
   }
-  FOLIO_RETURN_IF_ERROR(CheckDepth(text, "data"));
-  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return Status::InvalidArgument("data is not valid JSON");
-  if (!parsed.is_object()) {
-    return Status::InvalidArgument(std::string("data must be a JSON object, not ") +
-                                   parsed.type_name());
-  }
-  std::string compact;
-  try {
-    compact = parsed.dump();
-  } catch (const json::exception& e) {  // invalid UTF-8 in a string
-    return Status::InvalidArgument(std::string("data is not valid UTF-8 JSON: ") + e.what());
-  }
-  if (compact.size() > kMaxDataBytes) {
+  auto compact = CompactObject(text, "data");
+  if (!compact.ok()) return compact.status();
+  if (compact->size() > kMaxDataBytes) {
     return Status::TooLarge("data is over the 1 MiB limit");
   }
-  return compact;
+  // CompactJson admitted only what nlohmann reads (UTF-8, no lone surrogates), except a
+  // number beyond a double's range (1e400), which the checks below cannot compare.
+  json parsed;
+  try {
+    parsed = json::parse(*compact);
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument(std::string("data cannot be checked: ") + e.what());
+  }
+  FOLIO_RETURN_IF_ERROR(detail::CheckFieldValues(type.definition, parsed));
+  if (type.data_schema) FOLIO_RETURN_IF_ERROR(type.data_schema->Validate(parsed));
+  return PreparedData{std::move(*compact), std::move(parsed)};
 }
 
 Status ValidateWindow(const DocumentFields& f) {
@@ -84,7 +129,9 @@ class Writer {
     auto type = impl_.FindType(op.type);
     if (!type.ok()) return type.status();
     const std::string tenant = StorageTenant(**type, op.tenant);
-    auto data = NormalizeData(op.data);
+    FOLIO_RETURN_IF_ERROR(
+        CheckAllowed(op.principal, **type, tenant, "", detail::WritePermission::kCreate));
+    auto data = PrepareData(op.data, **type);
     if (!data.ok()) return data.status();
     FOLIO_RETURN_IF_ERROR(ValidateWindow(op.fields));
     std::string id = detail::NewUuidV7(impl_.options.clock->NowMicros() / 1000);
@@ -104,39 +151,62 @@ class Writer {
     stmt->BindOptionalInt(6, op.fields.expires_at);
     stmt->BindText(7, tenant);
     stmt->BindText(8, op.fields.locale.value_or("default"));
-    stmt->BindText(9, *data);
-    stmt->BindOptionalText(10, op.fields.actor);
+    stmt->BindText(9, data->text);
+    stmt->BindOptionalText(10, Actor(op.principal, op.fields));
     stmt->BindInt(11, now_);
     stmt->BindInt(12, std::max<int64_t>(1, (*type)->definition.schema_version));
     FOLIO_RETURN_IF_ERROR(CheckParent(tenant, "", op.fields.parent_root_id));
     stmt->BindText(13, op.fields.parent_root_id.value_or(""));
     stmt->BindInt(14, op.fields.sort_order.value_or(0));
     FOLIO_RETURN_IF_ERROR(ExplainConstraint(stmt->Run(), op.fields.slug));
-    FOLIO_RETURN_IF_ERROR(WriteDerivedRows(id, id, tenant, **type, *data));
+    FOLIO_RETURN_IF_ERROR(WriteDerivedRows(id, id, tenant, **type, data->value));
     return Finish(tenant, id, /*published=*/false, true);
   }
 
   Result<WriteResult> Do(const UpdateOp& op) {
-    return NewVersion(op.tenant, op.root_id, op.data, op.fields, false);
+    return NewVersion(op.tenant, op.root_id, op.data, op.fields, op.principal, false);
   }
   Result<WriteResult> Do(const PatchOp& op) {
-    return NewVersion(op.tenant, op.root_id, op.data, op.fields, true);
+    return NewVersion(op.tenant, op.root_id, op.data, op.fields, op.principal, true);
   }
 
   Result<WriteResult> Do(const LifecycleOp& op) {
     switch (op.action) {
       case LifecycleAction::kPublish:
-        return Publish(op.tenant, op.root_id);
+        return Publish(op.tenant, op.root_id, op.principal);
       case LifecycleAction::kUnpublish:
-        return Unpublish(op.tenant, op.root_id);
+        return Unpublish(op.tenant, op.root_id, op.principal);
       case LifecycleAction::kDelete:
-        return SetDeleted(op.tenant, op.root_id, true);
+        return SetDeleted(op.tenant, op.root_id, true, op.principal);
       case LifecycleAction::kRestore:
-        return SetDeleted(op.tenant, op.root_id, false);
+        return SetDeleted(op.tenant, op.root_id, false, op.principal);
       case LifecycleAction::kRestoreVersion:
-        return RestoreVersion(op.tenant, op.root_id, op.version);
+        return RestoreVersion(op.tenant, op.root_id, op.version, op.principal);
     }
     return Status::InvalidArgument("unknown lifecycle action");
+  }
+
+  // Refuses the write unless `principal` may do it on `root_id` ("" for a create) of
+  // `tenant`; an unset principal is an administrator. Rules are read inside the write's
+  // transaction, so a concurrent SetPermissions is either wholly before or after.
+  Status CheckAllowed(const std::optional<Principal>& principal, const TypeInfo& type,
+                      const std::string& tenant, const std::string& root_id,
+                      detail::WritePermission permission) {
+    if (!principal) return Status::Ok();
+    std::vector<PermissionRule> rules;
+    if (!root_id.empty()) {
+      FOLIO_RETURN_IF_ERROR(ReadPermissionRules(
+          conn_, tenant, root_id, std::string(detail::WritePermissionName(permission)), &rules));
+    }
+    return detail::CheckWriteAllowed(*principal, rules, permission, type.definition.settings,
+                                     type.definition.id, root_id);
+  }
+
+  // Who the write records as created_by / updated_by: the principal's user, else the actor.
+  static std::optional<std::string> Actor(const std::optional<Principal>& principal,
+                                          const DocumentFields& fields) {
+    if (principal) return principal->user_id;
+    return fields.actor;
   }
 
   // The current-draft row of a document of `tenant`, deleted or not.
@@ -172,7 +242,7 @@ class Writer {
 
   Result<WriteResult> NewVersion(const std::string& request_tenant, const std::string& root_id,
                                  const std::string& data_text, const DocumentFields& fields,
-                                 bool merge) {
+                                 const std::optional<Principal>& principal, bool merge) {
     if (fields.locale) {
       return Status::InvalidArgument("locale is set when a document is created; it cannot change");
     }
@@ -181,29 +251,28 @@ class Writer {
     const std::string& tenant = current->tenant;
     auto type = impl_.FindType(current->type);
     if (!type.ok()) return type.status();
+    FOLIO_RETURN_IF_ERROR(
+        CheckAllowed(principal, **type, tenant, root_id, detail::WritePermission::kUpdate));
     std::string merged_text;
     const std::string* text = &data_text;
     if (merge) {
       if (data_text.size() > kMaxDataBytes) {
         return Status::TooLarge("patch is over the 1 MiB limit");
       }
-      FOLIO_RETURN_IF_ERROR(CheckDepth(data_text, "patch data"));
-      FOLIO_RETURN_IF_ERROR(CheckDepth(current->data, "the stored data being patched"));
-      json patch = json::parse(data_text, nullptr, false);
-      if (patch.is_discarded()) return Status::InvalidArgument("patch data is not valid JSON");
-      if (!patch.is_object()) return Status::InvalidArgument("patch data must be a JSON object");
-      json base = json::parse(current->data, nullptr, false);
-      if (base.is_discarded())
-        return Status::Corruption("stored data of '" + root_id + "' is not JSON");
-      base.merge_patch(patch);
-      try {
-        merged_text = base.dump();
-      } catch (const json::exception& e) {
-        return Status::InvalidArgument(std::string("patch is not valid UTF-8 JSON: ") + e.what());
+      auto patch = CompactObject(data_text, "patch data");
+      if (!patch.ok()) return patch.status();
+      // Byte-exact: every key the patch does not touch keeps its place and its text.
+      auto base = CompactObject(current->data, "the stored data being patched");
+      if (!base.ok()) {
+        return Status::Corruption("stored data of '" + root_id +
+                                  "' cannot be patched: " + base.status().message());
       }
+      auto merged = MergePatch(*base, *patch);
+      if (!merged.ok()) return merged.status();
+      merged_text = std::move(*merged);
       text = &merged_text;
     }
-    auto data = NormalizeData(*text);
+    auto data = PrepareData(*text, **type);
     if (!data.ok()) return data.status();
     DocumentFields window = fields;
     if ((fields.clear_scheduled_at && fields.scheduled_at) ||
@@ -228,12 +297,12 @@ class Writer {
           "sort_order = coalesce(?11, sort_order) WHERE id = ?1");
       if (!update.ok()) return update.status();
       update->BindText(1, current->id);
-      update->BindText(2, *data);
+      update->BindText(2, data->text);
       update->BindOptionalText(3, fields.slug);
       update->BindOptionalText(4, fields.title);
       update->BindOptionalInt(5, window.scheduled_at);
       update->BindOptionalInt(6, window.expires_at);
-      update->BindOptionalText(7, fields.actor);
+      update->BindOptionalText(7, Actor(principal, fields));
       update->BindInt(8, std::max<int64_t>(1, info.definition.schema_version));
       update->BindInt(9, now_);
       update->BindOptionalText(10, fields.parent_root_id);
@@ -241,7 +310,7 @@ class Writer {
       FOLIO_RETURN_IF_ERROR(
           ExplainConstraint(update->Run(), fields.slug ? fields.slug : current->slug));
       FOLIO_RETURN_IF_ERROR(DeleteDerivedRows(current->id));
-      FOLIO_RETURN_IF_ERROR(WriteDerivedRows(current->id, root_id, tenant, info, *data));
+      FOLIO_RETURN_IF_ERROR(WriteDerivedRows(current->id, root_id, tenant, info, data->value));
       return Finish(tenant, root_id, /*published=*/false, true);
     }
 
@@ -273,8 +342,8 @@ class Writer {
     insert->BindOptionalText(4, fields.title);
     insert->BindOptionalInt(5, window.scheduled_at);
     insert->BindOptionalInt(6, window.expires_at);
-    insert->BindText(7, *data);
-    insert->BindOptionalText(8, fields.actor);
+    insert->BindText(7, data->text);
+    insert->BindOptionalText(8, Actor(principal, fields));
     insert->BindInt(9, now_);
     insert->BindText(10, current->id);
     insert->BindInt(11, std::max<int64_t>(1, info.definition.schema_version));
@@ -282,14 +351,14 @@ class Writer {
     insert->BindOptionalInt(13, fields.sort_order);
     FOLIO_RETURN_IF_ERROR(
         ExplainConstraint(insert->Run(), fields.slug ? fields.slug : current->slug));
-    FOLIO_RETURN_IF_ERROR(WriteDerivedRows(id, root_id, tenant, info, *data));
+    FOLIO_RETURN_IF_ERROR(WriteDerivedRows(id, root_id, tenant, info, data->value));
     FOLIO_RETURN_IF_ERROR(PruneVersions(root_id, info));
     return Finish(tenant, root_id, /*published=*/false, true);
   }
 
   // A new current draft whose data, slug, title and schedule are those of version `version`.
   Result<WriteResult> RestoreVersion(const std::string& request_tenant, const std::string& root_id,
-                                     int64_t version) {
+                                     int64_t version, const std::optional<Principal>& principal) {
     auto current = CurrentDraft(request_tenant, root_id, "restore version");
     if (!current.ok()) return current.status();
     auto stmt = conn_.Prepare(std::string("SELECT ") + kDocumentColumns +
@@ -310,16 +379,19 @@ class Writer {
     fields.title = old.title;
     fields.scheduled_at = old.scheduled_at;
     fields.expires_at = old.expires_at;
-    return NewVersion(request_tenant, root_id, old.data, fields, /*merge=*/false);
+    return NewVersion(request_tenant, root_id, old.data, fields, principal, /*merge=*/false);
   }
 
-  Result<WriteResult> Publish(const std::string& request_tenant, const std::string& root_id) {
+  Result<WriteResult> Publish(const std::string& request_tenant, const std::string& root_id,
+                              const std::optional<Principal>& principal) {
     auto draft = CurrentDraft(request_tenant, root_id, "publish");
     if (!draft.ok()) return draft.status();
     const std::string& tenant = draft->tenant;
-    if (draft->is_published) return Finish(tenant, root_id, /*published=*/true, false);
     auto type = impl_.FindType(draft->type);
     if (!type.ok()) return type.status();
+    FOLIO_RETURN_IF_ERROR(
+        CheckAllowed(principal, **type, tenant, root_id, detail::WritePermission::kPublish));
+    if (draft->is_published) return Finish(tenant, root_id, /*published=*/true, false);
     // The superseded published row: history with versioning on (without its derived rows),
     // gone with versioning off (SonicJS: at most a draft and a published row per root).
     std::optional<std::string> superseded;
@@ -363,10 +435,15 @@ class Writer {
     return Finish(tenant, root_id, /*published=*/true, true);
   }
 
-  Result<WriteResult> Unpublish(const std::string& request_tenant, const std::string& root_id) {
+  Result<WriteResult> Unpublish(const std::string& request_tenant, const std::string& root_id,
+                                const std::optional<Principal>& principal) {
     auto draft = CurrentDraft(request_tenant, root_id, "unpublish");
     if (!draft.ok()) return draft.status();
     const std::string& tenant = draft->tenant;
+    auto type = impl_.FindType(draft->type);
+    if (!type.ok()) return type.status();
+    FOLIO_RETURN_IF_ERROR(
+        CheckAllowed(principal, **type, tenant, root_id, detail::WritePermission::kPublish));
     std::optional<std::string> published;
     {
       auto find = conn_.Prepare("SELECT id FROM documents WHERE root_id = ?1 AND is_published = 1");
@@ -389,10 +466,14 @@ class Writer {
   }
 
   Result<WriteResult> SetDeleted(const std::string& request_tenant, const std::string& root_id,
-                                 bool deleted) {
+                                 bool deleted, const std::optional<Principal>& principal) {
     auto draft = CurrentDraftRow(request_tenant, root_id, deleted ? "delete" : "restore");
     if (!draft.ok()) return draft.status();
     const std::string& tenant = draft->tenant;
+    auto type = impl_.FindType(draft->type);
+    if (!type.ok()) return type.status();
+    FOLIO_RETURN_IF_ERROR(
+        CheckAllowed(principal, **type, tenant, root_id, detail::WritePermission::kDelete));
     const std::optional<std::string>& slug = draft->slug;
     const bool is_deleted = draft->deleted_at.has_value();
     if (is_deleted == deleted) return Finish(tenant, root_id, false, false);
@@ -471,12 +552,10 @@ class Writer {
   // derives them: the value at each field's path; an array gives one row per element with its
   // ordinal. Facet numbers go to value_number (value_text NULL), other scalars to value_text.
   Status WriteDerivedRows(const std::string& id, const std::string& root_id,
-                          const std::string& tenant, const TypeInfo& type,
-                          const std::string& data_text) {
+                          const std::string& tenant, const TypeInfo& type, const json& data) {
     const auto facets = type.WithRole(FieldRole::kFacet);
     const auto references = type.WithRole(FieldRole::kReference);
     if (facets.empty() && references.empty()) return Status::Ok();
-    json data = json::parse(data_text, nullptr, false);
     for (const QueryableField* field : facets) {
       FOLIO_RETURN_IF_ERROR(WriteFacetRows(id, root_id, tenant, type, *field, data));
     }
@@ -484,31 +563,6 @@ class Writer {
       FOLIO_RETURN_IF_ERROR(WriteReferenceRows(id, root_id, tenant, *field, data));
     }
     return Status::Ok();
-  }
-
-  // The values at `field`'s path: an array's elements, a single value, or none for null or
-  // absent.
-  static std::vector<const json*> ValuesAt(const QueryableField& field, const json& data) {
-    const json* at = &data;
-    const std::string path = field.EffectivePath();
-    size_t start = 2;
-    while (at != nullptr && start <= path.size()) {
-      size_t end = path.find('.', start);
-      if (end == std::string::npos) end = path.size();
-      if (!at->is_object()) return {};
-      auto it = at->find(path.substr(start, end - start));
-      at = it == at->end() ? nullptr : &*it;
-      start = end + 1;
-    }
-    std::vector<const json*> values;
-    if (at == nullptr || at->is_null()) return values;
-    if (at->is_array()) {
-      for (const json& v : *at)
-        values.push_back(&v);
-    } else {
-      values.push_back(at);
-    }
-    return values;
   }
 
   Status WriteFacetRows(const std::string& id, const std::string& root_id,
@@ -520,7 +574,7 @@ class Writer {
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!insert.ok()) return insert.status();
     int64_t ordinal = 0;
-    for (const json* v : ValuesAt(field, data)) {
+    for (const json* v : detail::ValuesAt(field, data)) {
       std::optional<std::string> text;
       std::optional<double> number;
       if (v->is_string())
@@ -567,7 +621,7 @@ class Writer {
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!insert.ok()) return insert.status();
     int64_t ordinal = 0;
-    for (const json* v : ValuesAt(field, data)) {
+    for (const json* v : detail::ValuesAt(field, data)) {
       if (!v->is_string() || v->get_ref<const std::string&>().empty()) {
         return Status::InvalidArgument("reference field '" + field.name +
                                        "' must hold document ids (strings), not " + v->dump());
@@ -716,8 +770,33 @@ Result<WriteResult> DocumentStore::Apply(const LifecycleOp& op) {
   return Write(op);
 }
 
+namespace {
+
+// Refuses a principal without `manage` on document `root_id` of `stored_tenant`.
+Status CheckManage(Connection& conn, DocumentStore::Impl& impl, const std::string& stored_tenant,
+                   const std::string& root_id, const std::optional<Principal>& principal) {
+  if (!principal) return Status::Ok();
+  auto stmt =
+      conn.Prepare("SELECT type_id FROM documents WHERE tenant_id = ?1 AND root_id = ?2 LIMIT 1");
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindText(1, stored_tenant);
+  stmt->BindText(2, root_id);
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("document '" + root_id + "' not found");
+  auto type = impl.FindType(std::string(stmt->ColumnText(0)));
+  if (!type.ok()) return type.status();
+  std::vector<PermissionRule> rules;
+  FOLIO_RETURN_IF_ERROR(ReadPermissionRules(conn, stored_tenant, root_id, "manage", &rules));
+  return detail::CheckWriteAllowed(*principal, rules, detail::WritePermission::kManage,
+                                   (*type)->definition.settings, (*type)->definition.id, root_id);
+}
+
+}  // namespace
+
 Status DocumentStore::SetPermissions(const std::string& tenant, const std::string& root_id,
-                                     const std::vector<PermissionRule>& rules) {
+                                     const std::vector<PermissionRule>& rules,
+                                     const std::optional<Principal>& principal) {
   static const std::set<std::string> kTypes = {"user", "role", "group", "public", "token"};
   static const std::set<std::string> kPermissions = {"read",   "create",  "update",
                                                      "delete", "publish", "manage"};
@@ -746,6 +825,7 @@ Status DocumentStore::SetPermissions(const std::string& tenant, const std::strin
   if (!txn.ok()) return txn.status();
   auto stored_tenant = DocumentTenant(conn, tenant, root_id, *impl_);
   if (!stored_tenant.ok()) return stored_tenant.status();
+  FOLIO_RETURN_IF_ERROR(CheckManage(conn, *impl_, *stored_tenant, root_id, principal));
   {
     auto del =
         conn.Prepare("DELETE FROM document_permissions WHERE tenant_id = ?1 AND root_id = ?2");
@@ -773,11 +853,13 @@ Status DocumentStore::SetPermissions(const std::string& tenant, const std::strin
   return txn->Commit();
 }
 
-Result<std::vector<PermissionRule>> DocumentStore::GetPermissions(const std::string& tenant,
-                                                                  const std::string& root_id) {
+Result<std::vector<PermissionRule>> DocumentStore::GetPermissions(
+    const std::string& tenant, const std::string& root_id,
+    const std::optional<Principal>& principal) {
   Impl::ReadLease reader = impl_->AcquireReader();
   auto stored_tenant = DocumentTenant(*reader, tenant, root_id, *impl_);
   if (!stored_tenant.ok()) return stored_tenant.status();
+  FOLIO_RETURN_IF_ERROR(CheckManage(*reader, *impl_, *stored_tenant, root_id, principal));
   std::vector<PermissionRule> rules;
   FOLIO_RETURN_IF_ERROR(
       ReadPermissionRules(*reader, *stored_tenant, root_id, std::nullopt, &rules));

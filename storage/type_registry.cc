@@ -6,6 +6,7 @@
 #include <cctype>
 #include <set>
 
+#include "detail/data_schema.h"
 #include "detail/store_impl.h"
 #include "detail/type_row.h"
 
@@ -157,6 +158,21 @@ Result<TypeInfo> MakeTypeInfo(const TypeDefinition& definition) {
   info.definition = definition;
   TypeDefinition& def = info.definition;
   if (def.display_name.empty()) def.display_name = definition.id;
+  if (def.settings.json_schema) {
+    auto schema = nlohmann::json::parse(*def.settings.json_schema, nullptr,
+                                        /*allow_exceptions=*/false);
+    if (schema.is_discarded()) {
+      return Status::InvalidArgument("settings.jsonSchema of type '" + def.id +
+                                     "' is not valid JSON");
+    }
+    auto compiled = detail::DataSchema::Compile(schema);
+    if (!compiled.ok()) {
+      return Status::InvalidArgument(
+          "settings.jsonSchema of type '" + def.id +
+          "' is not a valid JSON Schema: " + compiled.status().message());
+    }
+    info.data_schema = std::move(*compiled);
+  }
 
   // The short form joins the full one.
   auto add_short = [&](const std::string& name, FieldRole role,
@@ -435,6 +451,7 @@ Result<TypeDefinition> MergeDefinitions(const TypeDefinition& current,
   if (asked.max_versions_per_root) kept.max_versions_per_root = asked.max_versions_per_root;
   if (asked.global) kept.global = asked.global;
   if (asked.base_grants) kept.base_grants = asked.base_grants;
+  if (asked.json_schema) kept.json_schema = asked.json_schema;
   kept.other_json = detail::MergeJsonObjects(kept.other_json, asked.other_json);
   if (!requested.display_name.empty()) merged.display_name = requested.display_name;
   if (!requested.description.empty()) merged.description = requested.description;

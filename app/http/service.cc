@@ -11,10 +11,12 @@
 #include "cache_meta.h"
 #include "folio/base/text_checks.h"
 #include "folio/storage/document_store.h"
+#include "folio/storage/exact_json.h"
 #include "folio/storage/type_format.h"
 #include "http/page_body.h"
 #include "http/principal_header.h"
 #include "http/request_target.h"
+#include "permission_rules.h"
 #include "query_args.h"
 #include "stats_json.h"
 
@@ -326,6 +328,17 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     return ParsePrincipalHeader(std::string_view(it->value().data(), it->value().size()));
   }
 
+  // The writer: the X-Folio-Principal a token-carrying backend vouches for, whose rights the
+  // store checks; without one (or without a token configured) the caller is an administrator.
+  Result<std::optional<storage::Principal>> WritePrincipal() const {
+    if (service_.config_.token.empty() || !authorized_) return std::optional<storage::Principal>();
+    auto it = request_.find(kPrincipalHeader);
+    if (it == request_.end()) return std::optional<storage::Principal>();
+    auto principal = ParsePrincipalHeader(std::string_view(it->value().data(), it->value().size()));
+    if (!principal.ok()) return principal.status();
+    return std::optional<storage::Principal>(std::move(*principal));
+  }
+
   Result<storage::Axis> AxisParam() {
     storage::Query q;
     const std::string* status = target_.Param("status");
@@ -424,11 +437,16 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     auto it = body->find("data");
     if (it == body->end()) return Status::InvalidArgument("request body needs a \"data\" object");
     if (!it->is_object()) return Status::InvalidArgument("\"data\" must be a JSON object");
-    try {
-      *data = it->dump();
-    } catch (const json::exception& e) {
-      return Status::InvalidArgument(std::string("\"data\" is not valid UTF-8: ") + e.what());
+    // `data` is stored as the client wrote it (numbers, key order, escapes): its bytes are
+    // taken from the body's text, not re-serialized from the parsed form.
+    auto compact = storage::CompactJson(request_.body(), kMaxJsonDepth);
+    if (!compact.ok()) {
+      return Status::InvalidArgument("request body is not valid JSON: " +
+                                     compact.status().message());
     }
+    auto raw = storage::FindMember(*compact, "data");
+    if (!raw) return Status::InvalidArgument("request body needs a \"data\" object");
+    *data = std::string(*raw);
     auto f = ParseFields(*body);
     if (!f.ok()) return f.status();
     *fields = std::move(*f);
@@ -436,6 +454,9 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   }
 
   void WriteDocument(storage::WriteOp op, unsigned status) {
+    auto writer = WritePrincipal();
+    if (!writer.ok()) return Fail(writer.status());
+    std::visit([&writer](auto& o) { o.principal = *writer; }, op);
     engine_.AsyncWrite(std::move(op),
                        boost::asio::bind_executor(executor_, [self = shared_from_this(), status](
                                                                  Result<storage::WriteResult> r) {
@@ -664,21 +685,12 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
             }));
   }
 
-  static json RulesJson(const std::vector<storage::PermissionRule>& rules) {
-    json arr = json::array();
-    for (const auto& r : rules) {
-      arr.push_back({{"principal_type", r.principal_type},
-                     {"principal_id", r.principal_id},
-                     {"permission", r.permission},
-                     {"effect", r.effect}});
-    }
-    return {{"data", {{"rules", arr}}}};
-  }
-
   void GetPermissions() {
     if (!RequireToken()) return;
-    std::function<Result<std::vector<storage::PermissionRule>>()> work = [this] {
-      return engine_.GetPermissions(tenant_, root_id_);
+    auto writer = WritePrincipal();
+    if (!writer.ok()) return Fail(writer.status());
+    std::function<Result<std::vector<storage::PermissionRule>>()> work = [this, writer = *writer] {
+      return engine_.GetPermissions(tenant_, root_id_, writer);
     };
     engine_.AsyncRun(
         std::move(work),
@@ -686,30 +698,21 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
             executor_, [self = shared_from_this()](Result<std::vector<storage::PermissionRule>> r) {
               self->Guarded([&] {
                 if (!r.ok()) return self->Fail(r.status());
-                self->Json(200, RulesJson(*r).dump(-1, ' ', false, json::error_handler_t::replace));
+                self->Json(200, PermissionRulesJson(*r));
               });
             }));
   }
 
   void SetPermissions() {
     if (!RequireToken()) return;
-    auto body = JsonBody();
-    if (!body.ok()) return Fail(body.status());
-    auto it = body->find("rules");
-    if (it == body->end() || !it->is_array()) return Error(400, "body needs a \"rules\" array");
-    std::vector<storage::PermissionRule> rules;
-    for (const auto& r : *it) {
-      if (!r.is_object()) return Error(400, "each rule must be an object");
-      auto field = [&r](const char* key, const char* fallback) {
-        return r.contains(key) && r[key].is_string() ? r[key].get<std::string>()
-                                                     : std::string(fallback);
-      };
-      rules.push_back({field("principal_type", ""), field("principal_id", ""),
-                       field("permission", ""), field("effect", "allow")});
-    }
+    auto parsed = ParsePermissionRules(request_.body());
+    if (!parsed.ok()) return Fail(parsed.status());
+    std::vector<storage::PermissionRule> rules = std::move(*parsed);
+    auto writer = WritePrincipal();
+    if (!writer.ok()) return Fail(writer.status());
     std::function<Result<std::vector<storage::PermissionRule>>()> work =
-        [this, rules]() -> Result<std::vector<storage::PermissionRule>> {
-      Status s = engine_.SetPermissions(tenant_, root_id_, rules);
+        [this, rules, writer = *writer]() -> Result<std::vector<storage::PermissionRule>> {
+      Status s = engine_.SetPermissions(tenant_, root_id_, rules, writer);
       if (!s.ok()) return s;
       return rules;
     };
@@ -719,7 +722,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
             executor_, [self = shared_from_this()](Result<std::vector<storage::PermissionRule>> r) {
               self->Guarded([&] {
                 if (!r.ok()) return self->Fail(r.status());
-                self->Json(200, RulesJson(*r).dump(-1, ' ', false, json::error_handler_t::replace));
+                self->Json(200, PermissionRulesJson(*r));
               });
             }));
   }

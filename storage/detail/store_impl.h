@@ -17,9 +17,15 @@
 namespace folio::storage {
 
 // A registered type with the SQL column each queryable field lives in.
+namespace detail {
+class DataSchema;
+}
+
 struct TypeInfo {
   TypeDefinition definition;
   std::map<std::string, std::string> columns;  // scalar field → its q_* column
+  // settings.jsonSchema, compiled; null when the type has none. Shared, immutable.
+  std::shared_ptr<const detail::DataSchema> data_schema;
 
   bool HasFacet(const std::string& name) const;
   // The queryable fields of one role, in registration order; pointers into `definition`.

@@ -99,6 +99,16 @@ Result<TypeSettings> ParseSettings(std::string_view text, bool strict) {
         }
       }
       settings.base_grants = std::move(grants);
+    } else if (key == "jsonSchema") {
+      if (!value.is_object() && !value.is_boolean()) {
+        if (strict) return bad("jsonSchema must be a JSON Schema: an object or a boolean");
+        continue;
+      }
+      try {
+        settings.json_schema = value.dump();
+      } catch (const ordered_json::exception&) {
+        if (strict) return bad("jsonSchema holds text that is not valid UTF-8");
+      }
     } else {
       other[key] = value;
     }
@@ -139,6 +149,10 @@ ordered_json SettingsJson(const TypeSettings& s) {
     for (const auto& [principal, permissions] : *s.base_grants)
       grants[principal] = permissions;
     out["baseGrants"] = std::move(grants);
+  }
+  if (s.json_schema) {
+    ordered_json schema = ordered_json::parse(*s.json_schema, nullptr, /*allow_exceptions=*/false);
+    if (!schema.is_discarded()) out["jsonSchema"] = std::move(schema);
   }
   if (s.max_versions_per_root) out["maxVersionsPerRoot"] = *s.max_versions_per_root;
   if (s.global) out["global"] = *s.global;

@@ -508,5 +508,83 @@ TEST_F(CliTest, QueryListsChildrenInSortOrder) {
             4u);
 }
 
+// ---- Writes a CMS can trust (issue 13) ------------------------------------------------------
+
+TEST_F(CliTest, ABadFieldValueIsRefusedNamingFieldTypeAndValue) {
+  RegisterPost();
+  CliRun bad = Folio({"put", "--type", "post", "--data", R"({"views":"not-a-number"})"});
+  EXPECT_NE(bad.code, 0);
+  for (const char* part : {"'views'", "integer", "\"not-a-number\""})
+    EXPECT_NE(bad.err.find(part), std::string::npos) << bad.err;
+  CliRun facet = Folio({"put", "--type", "post", "--data", R"({"tags":[{"a":1}]})"});
+  EXPECT_NE(facet.code, 0);
+  EXPECT_NE(facet.err.find("facet 'tags'"), std::string::npos) << facet.err;
+  // Nothing was written: the draft listing is empty; good and null values go in.
+  EXPECT_TRUE(PageData(Ok({"query", "--type", "post", "--status", "draft"})).empty());
+  Ok({"put", "--type", "post", "--data", R"({"views":null,"category":"a"})"});
+  EXPECT_EQ(PageData(Ok({"query", "--type", "post", "--status", "draft"})).size(), 1u);
+}
+
+TEST_F(CliTest, AsAPrincipalWritesNeedARuleOrAGrant) {
+  Ok({"types", "add", "--json",
+      R"({"id":"memo","queryableFields":[],"settings":{"baseGrants":{"editor":["create","update"]}}})"});
+  // An editor may create (the type grants it); the author is recorded.
+  json created = json::parse(
+      Ok({"--as", "user:erin,role:editor", "put", "--type", "memo", "--data", R"({"n":1})"}));
+  EXPECT_EQ(created["data"]["created_by"], "erin");
+  const std::string root = created["data"]["root_id"];
+  // A viewer may not update, an editor may not publish: 403-like failures, nothing written.
+  CliRun viewer = Folio({"--as", "role:viewer", "patch", root, "--data", R"({"n":2})"});
+  EXPECT_NE(viewer.code, 0);
+  EXPECT_NE(viewer.err.find("may not update"), std::string::npos) << viewer.err;
+  CliRun publish = Folio({"--as", "role:editor", "publish", root});
+  EXPECT_NE(publish.code, 0);
+  EXPECT_NE(publish.err.find("may not publish"), std::string::npos) << publish.err;
+  EXPECT_EQ(json::parse(Ok({"get", root, "--status", "draft"}))["data"]["data"]["n"], 1);
+  // A rule that allows: set through `permissions --set` (as administrator), then used.
+  std::string rules = Ok({"permissions", root, "--set",
+                          R"([{"principal_type":"role","principal_id":"editor",)"
+                          R"("permission":"publish","effect":"allow"}])"});
+  EXPECT_EQ(json::parse(rules)["data"]["rules"].size(), 1u) << rules;
+  Ok({"--as", "role:editor", "publish", root});
+  // Deny wins over the type's grant.
+  Ok({"permissions", root, "--set",
+      R"({"rules":[{"principal_type":"user","principal_id":"erin","permission":"update",)"
+      R"("effect":"deny"}]})"});
+  CliRun denied = Folio({"--as", "user:erin,role:editor", "patch", root, "--data", R"({"n":3})"});
+  EXPECT_NE(denied.code, 0) << denied.out;
+  // Reading or changing the rules needs manage.
+  CliRun manage = Folio({"--as", "role:editor", "permissions", root});
+  EXPECT_NE(manage.code, 0);
+  EXPECT_NE(manage.err.find("may not manage"), std::string::npos) << manage.err;
+  // A malformed --as is refused, not taken for an administrator.
+  CliRun bad = Folio({"--as", "wizard:merlin", "delete", root});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("--as"), std::string::npos) << bad.err;
+  EXPECT_EQ(json::parse(Ok({"get", root, "--status", "draft"}))["data"]["data"]["n"], 1);
+}
+
+TEST_F(CliTest, DataIsStoredExactlyAndCheckedAgainstTheTypesJsonSchema) {
+  Ok({"types", "add", "--json",
+      R"({"id":"card","queryableFields":[],"settings":{"jsonSchema":)"
+      R"({"type":"object","properties":{"n":{"type":"number","maximum":10}}}}})"});
+  const std::string data = R"({"z":1e2,"n":2.50,"big":12345678901234567890123})";
+  std::string out = Ok({"put", "--type", "card", "--data", data});
+  EXPECT_NE(out.find("\"data\":" + data), std::string::npos) << out;
+  const std::string root = json::parse(out)["data"]["root_id"];
+  std::string patched = Ok({"patch", root, "--data", R"({"n":3.0})"});
+  EXPECT_NE(patched.find(R"("data":{"z":1e2,"n":3.0,"big":12345678901234567890123})"),
+            std::string::npos)
+      << patched;
+  CliRun bad = Folio({"patch", root, "--data", R"({"n":11})"});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("/n"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("maximum"), std::string::npos) << bad.err;
+  CliRun bad_schema = Folio({"types", "add", "--json",
+                             R"({"id":"bad","queryableFields":[],"settings":{"jsonSchema":7}})"});
+  EXPECT_NE(bad_schema.code, 0);
+  EXPECT_NE(bad_schema.err.find("jsonSchema"), std::string::npos) << bad_schema.err;
+}
+
 }  // namespace
 }  // namespace folio::app

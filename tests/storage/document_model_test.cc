@@ -45,15 +45,15 @@ class DocumentModelTest : public StoreTest {
 TEST_F(DocumentModelTest, DerivesFacetAndReferenceRowsAsSonicJs) {
   std::string ann = Make("person", {{"name", "Ann"}});
   std::string bo = Make("person", {{"name", "Bo"}});
-  std::string story = Make("story", {{"meta", {{"labels", {"a", 2, true, nullptr, "b"}}}},
-                                     {"author", ann},
-                                     {"related", {bo, ann}}});
+  std::string story =
+      Make("story",
+           {{"meta", {{"labels", {"a", 2, true, "b"}}}}, {"author", ann}, {"related", {bo, ann}}});
   // An array gives one row per element at its position; a number goes to value_number.
   EXPECT_EQ(raw().Rows("SELECT ordinal, coalesce(value_text, '-'), coalesce(value_number, '-') "
                        "FROM document_facets WHERE root_id = ?1 ORDER BY ordinal",
                        {story}),
             (std::vector<std::vector<std::string>>{
-                {"0", "a", "-"}, {"1", "-", "2.0"}, {"2", "true", "-"}, {"4", "b", "-"}}));
+                {"0", "a", "-"}, {"1", "-", "2.0"}, {"2", "true", "-"}, {"3", "b", "-"}}));
   EXPECT_EQ(References(story),
             (std::vector<std::vector<std::string>>{{"author", "0", ann, "strong", "1", "0"},
                                                    {"related", "0", bo, "weak", "1", "0"},

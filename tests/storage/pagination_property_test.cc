@@ -129,7 +129,8 @@ class PaginationPropertyTest : public ::testing::TestWithParam<uint32_t> {
       std::string type = rng_() % 100 < 70 ? "article" : "note";
       DocumentFields fields;
       if (rng_() % 100 < 15) fields.locale = "fr";
-      auto created = Must(store_->Create(CreateOp{tenant, type, RandomData(type).dump(), fields}));
+      auto created = Must(WriteAsForeignProgram(
+          *store_, *raw_, CreateOp{tenant, type, RandomData(type).dump(), fields}));
       roots.emplace_back(tenant, created.document.root_id);
       if (rng_() % 100 < 70) {
         Must(store_->Apply(
@@ -143,7 +144,8 @@ class PaginationPropertyTest : public ::testing::TestWithParam<uint32_t> {
       int p = static_cast<int>(rng_() % 100);
       if (rng_() % 100 < 10) clock_.AdvanceSeconds(1);
       if (p < 30) {
-        Must(store_->Update(UpdateOp{tenant, root, RandomData(types_[root]).dump(), {}}));
+        Must(WriteAsForeignProgram(*store_, *raw_,
+                                   UpdateOp{tenant, root, RandomData(types_[root]).dump(), {}}));
         if (rng_() % 2) Must(store_->Apply(LifecycleOp{tenant, root, LifecycleAction::kPublish}));
       } else if (p < 35) {
         Must(store_->Apply(LifecycleOp{tenant, root, LifecycleAction::kUnpublish}));

@@ -160,10 +160,16 @@ class RowMatchTest : public StoreTest {
 };
 
 TEST_F(RowMatchTest, LoadRootsReadsBothAxesAsTheListingSeesThem) {
-  const std::string root = Create({{"views", "42"}, {"rank", 3}, {"tags", {"x", 7}}}, "default",
-                                  Fields().Locale("fr").ScheduledAt(now() - 5));
+  // Odd values another program may store: a string in an integer field, and so on.
+  const std::string root =
+      Must(WriteAsForeignProgram(
+               *store_, raw(),
+               CreateOp{"default", "post", R"({"views":"42","rank":3,"tags":["x",7]})",
+                        Fields().Locale("fr").ScheduledAt(now() - 5)}))
+          .document.root_id;
   Publish(root);
-  Update(root, {{"views", 2.5}, {"category", true}});
+  Must(WriteAsForeignProgram(*store_, raw(),
+                             UpdateOp{"default", root, R"({"views":2.5,"category":true})", {}}));
   Must(store_->SetPermissions(
       "default", root, {{"role", "r1", "read", "allow"}, {"user", "u1", "update", "allow"}}));
   const RootImage image = Image(root);
@@ -220,7 +226,8 @@ TEST_F(RowMatchTest, LoadRootsReadsATypeAnotherProcessRegistered) {
   note.fields = {{"n", FieldKind::kInteger}};
   Must(other->RegisterType(note));
   const std::string root =
-      Must(other->Create(CreateOp{"default", "note", R"({"n":"5"})", {}})).document.root_id;
+      Must(WriteAsForeignProgram(*other, raw(), CreateOp{"default", "note", R"({"n":"5"})", {}}))
+          .document.root_id;
   const RootImage image = Image(root);
   ASSERT_TRUE(image.draft.present);
   EXPECT_EQ(image.draft.type, "note");
@@ -514,12 +521,14 @@ class RowMatchPropertyTest : public ::testing::TestWithParam<uint32_t> {
     const std::string tenant = Pick(4) == 0 ? "t2" : "t1";
     DocumentFields fields = RandomWindow();
     if (Pick(5) == 0) fields.locale = "fr";
-    auto created = Must(store_->Create(CreateOp{tenant, "item", RandomData().dump(), fields}));
+    auto created = Must(WriteAsForeignProgram(
+        *store_, *raw_, CreateOp{tenant, "item", RandomData().dump(), fields}));
     const std::string root = created.document.root_id;
     roots_.emplace_back(tenant, root);
     tenant_of_[root] = tenant;
     if (Pick(100) < 65) Must(store_->Apply(LifecycleOp{tenant, root, LifecycleAction::kPublish}));
-    if (Pick(100) < 30) (void)store_->Update(UpdateOp{tenant, root, RandomData().dump(), {}});
+    if (Pick(100) < 30)
+      (void)WriteAsForeignProgram(*store_, *raw_, UpdateOp{tenant, root, RandomData().dump(), {}});
     if (Pick(100) < 8) (void)store_->Apply(LifecycleOp{tenant, root, LifecycleAction::kDelete});
     if (Pick(100) < 25) (void)store_->SetPermissions(tenant, root, RandomRules());
     return root;
@@ -543,7 +552,8 @@ class RowMatchPropertyTest : public ::testing::TestWithParam<uint32_t> {
     const std::string& tenant = tenant_of_[root];
     switch (Pick(15)) {
       case 0:
-        (void)store_->Update(UpdateOp{tenant, root, RandomData().dump(), RandomWindow()});
+        (void)WriteAsForeignProgram(*store_, *raw_,
+                                    UpdateOp{tenant, root, RandomData().dump(), RandomWindow()});
         return "update";
       case 1: {
         json patch = json::object();
@@ -619,7 +629,8 @@ class RowMatchPropertyTest : public ::testing::TestWithParam<uint32_t> {
         return "raw deleted_at";
       }
       default:
-        (void)store_->Update(UpdateOp{tenant, root, RandomData().dump(), {}});
+        (void)WriteAsForeignProgram(*store_, *raw_,
+                                    UpdateOp{tenant, root, RandomData().dump(), {}});
         (void)store_->Apply(LifecycleOp{tenant, root, LifecycleAction::kPublish});
         return "update and publish";
     }

@@ -197,6 +197,41 @@ std::vector<json> WalkPages(DocumentStore& store, Query query, LimitFn next_limi
   return out;
 }
 
+// A create or update as another program may make it (SonicJS, sqlite3): `data` may hold values
+// folio's checks refuse ("42" in an integer field, 2^63 as a double). The store writes the
+// document with each refused field set to null; then the raw connection puts `data` itself in
+// the written row (the change-log triggers record that as any external write). For tests of
+// how odd stored values are read. Op is CreateOp or UpdateOp.
+template <typename Op>
+Result<WriteResult> WriteAsForeignProgram(DocumentStore& store, RawDb& raw, const Op& given) {
+  Op op = given;
+  const std::string original = given.data;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    auto written = store.Write(op);
+    const std::string prefix = "field '";
+    if (written.ok()) {
+      if (op.data != original) {
+        std::string error;
+        if (raw.Exec("UPDATE documents SET data = ?1 WHERE id = ?2",
+                     {original, written->document.id}, &error) != SQLITE_OK) {
+          return Status::Internal("raw update failed: " + error);
+        }
+        written->document.data = original;
+      }
+      return written;
+    }
+    const Status status = written.status();
+    const std::string message = status.message();
+    if (!status.IsInvalidArgument() || message.rfind(prefix, 0) != 0) return written;
+    const std::string field =
+        message.substr(prefix.size(), message.find('\'', prefix.size()) - prefix.size());
+    json data = json::parse(op.data);
+    data[field] = nullptr;
+    op.data = data.dump();
+  }
+  return Status::Internal("too many refused fields");
+}
+
 // A document's data, parsed.
 inline json DataOf(const Document& d) {
   return json::parse(d.data);

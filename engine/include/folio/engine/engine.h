@@ -118,10 +118,13 @@ class Engine {
   Result<storage::WriteResult> Write(const storage::WriteOp& op);
   Result<std::vector<storage::WriteResult>> WriteBatch(const std::vector<storage::WriteOp>& ops);
   Result<storage::TypeDefinition> RegisterType(const storage::TypeDefinition& type);
+  // With a principal, both need `manage` on the document (DocumentStore::SetPermissions).
   Status SetPermissions(const std::string& tenant, const std::string& root_id,
-                        const std::vector<storage::PermissionRule>& rules);
-  Result<std::vector<storage::PermissionRule>> GetPermissions(const std::string& tenant,
-                                                              const std::string& root_id);
+                        const std::vector<storage::PermissionRule>& rules,
+                        const std::optional<storage::Principal>& principal = std::nullopt);
+  Result<std::vector<storage::PermissionRule>> GetPermissions(
+      const std::string& tenant, const std::string& root_id,
+      const std::optional<storage::Principal>& principal = std::nullopt);
 
   // ---- Async forms ----
   // The L1 lookup runs in this call, whatever the token: a hit completes with the page found

@@ -73,11 +73,15 @@ class DocumentStore {
   Result<WriteResult> Write(const WriteOp& op);
   // All of `ops` in one transaction: all applied, or none (the first error is returned).
   Result<std::vector<WriteResult>> ApplyBatch(const std::vector<WriteOp>& ops);
-  // Replaces the permission rules of a document.
+  // Replaces / reads the permission rules of a document. With a `principal`, it needs the
+  // `manage` permission on the document (its rules, then its type's baseGrants; deny wins),
+  // else PermissionDenied; without one, the caller is an administrator.
   Status SetPermissions(const std::string& tenant, const std::string& root_id,
-                        const std::vector<PermissionRule>& rules);
-  Result<std::vector<PermissionRule>> GetPermissions(const std::string& tenant,
-                                                     const std::string& root_id);
+                        const std::vector<PermissionRule>& rules,
+                        const std::optional<Principal>& principal = std::nullopt);
+  Result<std::vector<PermissionRule>> GetPermissions(
+      const std::string& tenant, const std::string& root_id,
+      const std::optional<Principal>& principal = std::nullopt);
 
   // ---- Reads ----
   // One page of a listing. Errors name what was wrong (unknown field, bad limit, bad cursor).

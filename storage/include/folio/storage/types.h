@@ -66,6 +66,9 @@ struct TypeSettings {
   // Permissions granted by type when a document has no rule of its own for them:
   // principal ("public" or a role name) → permissions. Unset when the type gives none.
   std::optional<std::map<std::string, std::vector<std::string>>> base_grants;
+  // "jsonSchema": a JSON Schema (draft 3, 4, 6 or 7; its text) every create, update and patch
+  // must leave `data` matching. A folio key: SonicJS's own `schema` column keeps its meaning.
+  std::optional<std::string> json_schema{};
   std::string other_json = "{}";  // the other keys, a JSON object
 
   bool Versioning() const { return versioning.value_or(false); }
@@ -232,23 +235,31 @@ struct DocumentFields {
   bool clear_expires_at = false;
 };
 
+// Each op's `principal` is who makes the write. Unset: an administrator (the token holder),
+// allowed everything. Set: the document's permission rules and its type's baseGrants must
+// allow the write (create, update, delete or publish; deny wins, as SonicJS decides), else
+// PermissionDenied and nothing is written; its user id is recorded as created_by /
+// updated_by (in place of DocumentFields::actor).
 struct CreateOp {
   std::string tenant = "default";
   std::string type;
   std::string data;  // a JSON object, at most kMaxDataBytes
   DocumentFields fields;
+  std::optional<Principal> principal{};
 };
 struct UpdateOp {  // replaces data: a new current-draft version
   std::string tenant = "default";
   std::string root_id;
   std::string data;
   DocumentFields fields;
+  std::optional<Principal> principal{};
 };
 struct PatchOp {  // RFC 7396 merge patch over the current draft's data: a new version
   std::string tenant = "default";
   std::string root_id;
   std::string data;
   DocumentFields fields;
+  std::optional<Principal> principal{};
 };
 // kDelete refuses (Conflict, naming them) while live documents hold a strong reference to
 // the document. kRestoreVersion makes a new current draft from version `version`'s data,
@@ -259,6 +270,8 @@ struct LifecycleOp {
   std::string root_id;
   LifecycleAction action = LifecycleAction::kPublish;
   int64_t version = 0;  // kRestoreVersion only
+  // kPublish and kUnpublish need publish; kDelete and kRestore, delete; kRestoreVersion, update.
+  std::optional<Principal> principal{};
 };
 using WriteOp = std::variant<CreateOp, UpdateOp, PatchOp, LifecycleOp>;
 

@@ -1,0 +1,1004 @@
+#include "detail/data_schema.h"
+
+#include "folio/base/text_checks.h"
+
+// GCC 12 at -O3 reports a false -Wrestrict inside std::string::replace as inlined into
+// valijson's JSON-pointer decoding (GCC bug 105329); nothing here overlaps.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wrestrict"
+#endif
+
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <new>
+#include <optional>
+#include <regex>
+#include <set>
+#include <utility>
+
+namespace folio::storage::detail {
+
+struct DataSchema::Compiled {
+  // What valijson parsed (the caller's schema after SchemaWalk's edits). valijson copies what it
+  // keeps, but the document stays alive with the schema so that no adapter can outlive it.
+  nlohmann::json document;
+  valijson::Schema schema;
+  bool has_pattern_properties = false;  // see LongPropertyName
+};
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSupportedDrafts = "supported drafts are 3, 4, 6 and 7";
+
+// The longest string (in characters) matched against a "pattern" or "patternProperties", and
+// against a "format"; see GuardRegexes. At 4 bytes a character, 1000 stay within a few MiB of
+// stack for the patterns measured; no valid date, time or date-time is 256 long.
+constexpr int kMaxPatternInput = 1000;
+constexpr int kMaxFormatInput = 256;
+
+// Thrown through valijson by the fetch callback: the "$ref" names another document. valijson
+// rethrows whatever its callback throws after freeing its own state.
+struct RemoteRefRefused {
+  std::string uri;
+};
+
+std::string EscapePointerToken(std::string_view token) {
+  std::string out;
+  out.reserve(token.size());
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// "a string", "an array", "null", "5": what a value is, for messages.
+std::string Kind(const json& v) {
+  if (v.is_number()) return v.dump();
+  if (v.is_null()) return "null";
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_string()) return "a string";
+  return v.is_array() ? "an array" : "an object";
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool IsUnsignedDecimal(std::string_view s) {
+  return !s.empty() && s.size() <= 18 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// As valijson's internal::uri: "://" makes a URI absolute; a URN counts as absolute too.
+bool IsAbsoluteUri(const std::string& uri) {
+  return uri.find("://") != std::string::npos || StartsWith(uri, "urn:") || StartsWith(uri, "URN:");
+}
+
+std::string Where(const std::string& schema_pointer) {
+  return "invalid JSON Schema at " + DescribePointer(schema_pointer) + ": ";
+}
+
+// The draft the root's "$schema" names; 7 when it names none.
+Result<int> DraftOf(const json& schema) {
+  if (!schema.is_object()) return 7;
+  const auto it = schema.find("$schema");
+  if (it == schema.end()) return 7;
+  if (!it->is_string()) {
+    return Status::InvalidArgument(
+        std::string("invalid JSON Schema: \"$schema\" must be a string, not ") + Kind(*it));
+  }
+  const std::string uri = it->get<std::string>();
+  std::string norm = uri;
+  if (EndsWith(norm, "#")) norm.pop_back();
+  if (StartsWith(norm, "https://")) norm.replace(0, 5, "http");
+  if (norm == "http://json-schema.org/draft-03/schema") return 3;
+  if (norm == "http://json-schema.org/draft-04/schema") return 4;
+  if (norm == "http://json-schema.org/draft-06/schema") return 6;
+  if (norm == "http://json-schema.org/draft-07/schema") return 7;
+  constexpr std::string_view kLater = "http://json-schema.org/draft/";
+  if (StartsWith(norm, kLater)) {
+    const std::string name =
+        norm.substr(kLater.size(), norm.find('/', kLater.size()) - kLater.size());
+    return Status::InvalidArgument("unsupported JSON Schema draft " + name + " (\"$schema\" \"" +
+                                   uri + "\"): the validator (valijson 1.0) predates it; " +
+                                   kSupportedDrafts);
+  }
+  if (norm == "http://json-schema.org/schema") {
+    return Status::InvalidArgument("\"$schema\" \"" + uri +
+                                   "\" names no particular draft; name one: " + kSupportedDrafts +
+                                   " (e.g. http://json-schema.org/draft-07/schema#)");
+  }
+  return Status::InvalidArgument("unknown \"$schema\" \"" + uri + "\"; " + kSupportedDrafts +
+                                 " (http://json-schema.org/draft-0N/schema#)");
+}
+
+// Keywords of other drafts, which are unknown (so ignored) in `draft`, but which valijson's
+// draft-7 parser would enforce or refuse. They are removed before valijson sees them.
+const std::vector<const char*>& ForeignKeywords(int draft) {
+  // And "format" in draft 3: its formats are not RFC 3339's, which valijson checks ("time" is
+  // hh:mm:ss there).
+  static const std::vector<const char*> k3 = {
+      "allOf", "anyOf",    "oneOf",         "not", "multipleOf", "minProperties", "maxProperties",
+      "const", "contains", "propertyNames", "if",  "then",       "else",          "format"};
+  static const std::vector<const char*> k4 = {"divisibleBy", "const", "contains", "propertyNames",
+                                              "if",          "then",  "else"};
+  static const std::vector<const char*> k6 = {"divisibleBy", "if", "then", "else"};
+  static const std::vector<const char*> k7 = {"divisibleBy"};
+  switch (draft) {
+    case 3:
+      return k3;
+    case 4:
+      return k4;
+    case 6:
+      return k6;
+    default:
+      return k7;
+  }
+}
+
+// Walks every place of a schema document that holds a schema (from the root, through the
+// subschema keywords of its draft and through local "$ref"s), before valijson parses it:
+//  - checks the shape of the keywords, so that a wrong one is reported with its location
+//    (valijson's own messages name the keyword but not where it is);
+//  - refuses what valijson would mishandle: a "$ref" that does not resolve, a cycle of "$ref"s
+//    (valijson recurses until the stack overflows), a "pattern" std::regex cannot compile
+//    (valijson would throw while validating);
+//  - rewrites the schema for valijson's draft-7 parser, used for every draft: valijson's draft-4
+//    parser cannot take the if/then of GuardRegexes, and its draft-3 one ignores "extends" and
+//    "disallow". Keywords of other drafts are removed (ForeignKeywords); draft 3 and 4's boolean
+//    exclusive bounds become draft 7's numeric ones (ToDraft7Bounds); draft 3's "required"
+//    booleans, union types, "disallow", "extends" and "divisibleBy" become "required" lists,
+//    anyOf, not, allOf and multipleOf (Draft3ToDraft7);
+//  - guards what valijson checks with std::regex (GuardRegexes).
+class SchemaWalk {
+ public:
+  SchemaWalk(json& root, int draft) : root_(root), draft_(draft) {}
+
+  // Whether some schema of the document has "patternProperties" (valid after Run).
+  bool has_pattern_properties() const { return has_pattern_properties_; }
+
+  Status Run() {
+    Enqueue(json::json_pointer(), std::nullopt);
+    for (size_t i = 0; i < queue_.size(); ++i) {
+      const Place place = queue_[i];            // a copy: Visit may grow queue_
+      if (!root_.contains(place.at)) continue;  // a "$ref" into a removed keyword
+      if (Status s = Visit(place); !s.ok()) return s;
+    }
+    if (draft_ == 3) {
+      // Deepest first: Draft3ToDraft7 moves subschemas, which must already be rewritten.
+      std::vector<std::string> places(seen_.begin(), seen_.end());
+      auto depth = [](const std::string& p) { return std::count(p.begin(), p.end(), '/'); };
+      std::stable_sort(
+          places.begin(), places.end(),
+          [&](const std::string& a, const std::string& b) { return depth(a) > depth(b); });
+      for (const std::string& place : places) {
+        const json::json_pointer at(place);
+        if (root_.contains(at) && root_.at(at).is_object() && !root_.at(at).contains("$ref")) {
+          Draft3ToDraft7(root_.at(at), place);
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // A node to walk as a schema, and valijson's resolution scope there (from "id").
+  struct Place {
+    json::json_pointer at;
+    std::optional<std::string> scope;
+  };
+
+  void Enqueue(const json::json_pointer& at, const std::optional<std::string>& scope) {
+    if (seen_.insert(at.to_string()).second) queue_.push_back({at, scope});
+  }
+
+  Status Visit(const Place& place) {
+    json& node = root_.at(place.at);
+    const std::string where = place.at.to_string();
+    if (!node.is_object()) {
+      if (node.is_boolean() && draft_ >= 6) return Status::Ok();
+      return Status::InvalidArgument(
+          Where(where) +
+          (draft_ >= 6
+               ? "a schema must be a JSON object or boolean, not "
+               : "a schema must be a JSON object (draft " + std::to_string(draft_) + "), not ") +
+          Kind(node));
+    }
+    if (const auto ref = node.find("$ref"); ref != node.end()) {
+      // Up to draft 7, a "$ref" replaces its whole object: siblings are ignored (by valijson too).
+      if (!ref->is_string()) {
+        return Status::InvalidArgument(Where(where) + "\"$ref\" must be a string, not " +
+                                       Kind(*ref));
+      }
+      return FollowRef(where, ref->get<std::string>(), place.scope, place.at.empty());
+    }
+    for (const char* keyword : ForeignKeywords(draft_)) {
+      node.erase(keyword);
+    }
+    if (Status s = CheckKeywords(node, where); !s.ok()) return s;
+    if (draft_ <= 4) {
+      if (Status s = ToDraft7Bounds(node, where); !s.ok()) return s;
+    }
+    if (draft_ == 3) CollectDraft3Required(node, where);
+    // valijson truncates a fractional value to an integer for an integer divisor (4.5 passed
+    // "multipleOf": 2); its floating-point constraint has no such shortcut.
+    for (const char* keyword : {"multipleOf", "divisibleBy"}) {
+      if (node.contains(keyword) && !node[keyword].is_number_float()) {
+        node[keyword] = node[keyword].get<double>();
+      }
+    }
+    // valijson reads "id" (not draft 6's "$id") in every draft, and joins a relative one to the
+    // scope by plain concatenation; mirrored so that FollowRef tells local "$ref"s as it does.
+    std::optional<std::string> scope = place.scope;
+    if (const auto id = node.find("id"); id != node.end() && id->is_string()) {
+      const std::string value = id->get<std::string>();
+      scope = !scope || IsAbsoluteUri(value) ? value : *scope + value;
+    }
+    if (const auto it = node.find("patternProperties"); it != node.end() && !it->empty()) {
+      has_pattern_properties_ = true;
+    }
+    EnqueueSubschemas(node, place.at, scope);
+    GuardRegexes(node);  // after EnqueueSubschemas: the guards are not walked
+    return Status::Ok();
+  }
+
+  Status CheckKeywords(const json& node, const std::string& where) const {
+    auto bad = [&](const char* keyword, const std::string& expected) {
+      const json& v = node.at(keyword);
+      return Status::InvalidArgument(Where(where) + "\"" + keyword + "\" must be " + expected +
+                                     ", not " + Kind(v));
+    };
+    auto is_non_negative_integer = [](const json& v) {
+      if (v.is_number_unsigned()) return true;
+      if (v.is_number_integer()) return v.get<int64_t>() >= 0;
+      if (!v.is_number_float()) return false;
+      const double d = v.get<double>();
+      return std::isfinite(d) && d >= 0 && std::floor(d) == d;
+    };
+    auto is_string_array = [](const json& v) {
+      return v.is_array() &&
+             std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_string(); });
+    };
+    for (const char* keyword : {"minimum", "maximum"}) {
+      if (node.contains(keyword) && !node[keyword].is_number()) return bad(keyword, "a number");
+    }
+    for (const char* keyword : {"exclusiveMinimum", "exclusiveMaximum"}) {
+      if (!node.contains(keyword)) continue;
+      if (draft_ >= 6 && !node[keyword].is_number()) return bad(keyword, "a number");
+      if (draft_ < 6 && !node[keyword].is_boolean()) return bad(keyword, "a boolean");
+    }
+    for (const char* keyword : {"multipleOf", "divisibleBy"}) {
+      if (node.contains(keyword) &&
+          !(node[keyword].is_number() && node[keyword].get<double>() > 0)) {
+        return bad(keyword, "a number greater than 0");
+      }
+    }
+    for (const char* keyword :
+         {"minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"}) {
+      if (node.contains(keyword) && !is_non_negative_integer(node[keyword])) {
+        return bad(keyword, "a non-negative integer");
+      }
+    }
+    for (const char* keyword : {"pattern", "format", "title", "description"}) {
+      if (node.contains(keyword) && !node[keyword].is_string()) return bad(keyword, "a string");
+    }
+    if (node.contains("uniqueItems") && !node["uniqueItems"].is_boolean()) {
+      return bad("uniqueItems", "a boolean");
+    }
+    if (node.contains("enum") &&
+        !(node["enum"].is_array() && (draft_ >= 6 || !node["enum"].empty()))) {
+      return bad("enum", draft_ >= 6 ? "an array" : "a non-empty array");
+    }
+    if (node.contains("required")) {
+      const json& v = node["required"];
+      if (draft_ == 3 && !v.is_boolean()) return bad("required", "a boolean (draft 3)");
+      if (draft_ > 3 && !(is_string_array(v) && (draft_ >= 6 || !v.empty()))) {
+        return bad("required",
+                   draft_ >= 6 ? "an array of strings" : "a non-empty array of strings");
+      }
+    }
+    for (const char* keyword : {"allOf", "anyOf", "oneOf"}) {
+      if (node.contains(keyword) && !(node[keyword].is_array() && !node[keyword].empty())) {
+        return bad(keyword, "a non-empty array of schemas");
+      }
+    }
+    for (const char* keyword : {"properties", "patternProperties", "definitions", "dependencies"}) {
+      if (node.contains(keyword) && !node[keyword].is_object()) return bad(keyword, "an object");
+    }
+    if (node.contains("dependencies")) {
+      for (const auto& [name, v] : node["dependencies"].items()) {
+        const bool ok = v.is_object() || is_string_array(v) || (draft_ == 3 && v.is_string()) ||
+                        (draft_ >= 6 && v.is_boolean());
+        if (!ok) {
+          return Status::InvalidArgument(Where(where) + "\"dependencies\" of \"" + name +
+                                         "\" must be a schema or an array of property names");
+        }
+      }
+    }
+    for (const char* keyword : {"additionalProperties", "additionalItems"}) {
+      if (node.contains(keyword) && !node[keyword].is_object() && !node[keyword].is_boolean()) {
+        return bad(keyword, "a schema or a boolean");
+      }
+    }
+    if (draft_ == 3 && node.contains("extends")) {
+      const json& v = node["extends"];
+      if (!v.is_object() && !(v.is_array() && std::all_of(v.begin(), v.end(), [](const json& e) {
+                                return e.is_object();
+                              }))) {
+        return bad("extends", "a schema or an array of schemas");
+      }
+    }
+    for (const char* keyword : {"type", "disallow"}) {
+      if (!node.contains(keyword) || (draft_ != 3 && keyword[0] == 'd')) continue;
+      const json& v = node[keyword];
+      auto known = [&](const json& name) {
+        static const std::set<std::string> kNames = {"array",  "boolean", "integer", "null",
+                                                     "number", "object",  "string"};
+        if (draft_ == 3 && name.is_object()) return true;  // a draft-3 union type's schema
+        if (!name.is_string()) return false;
+        return kNames.count(name.get<std::string>()) > 0 || (draft_ == 3 && name == "any");
+      };
+      const bool ok = v.is_array() ? std::all_of(v.begin(), v.end(), known) : known(v);
+      if (!ok) {
+        return Status::InvalidArgument(
+            Where(where) + "\"" + keyword +
+            "\" must be a type name or an array of them (array, boolean, integer, null, number, " +
+            "object, string" + (draft_ == 3 ? ", any, or a schema" : "") + "), not " + v.dump());
+      }
+    }
+    if (node.contains("pattern")) {
+      if (Status s = CheckRegex(node["pattern"].get<std::string>(), where, "\"pattern\"");
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (node.contains("patternProperties")) {
+      for (const auto& [pattern, unused] : node["patternProperties"].items()) {
+        if (Status s = CheckRegex(pattern, where, "\"patternProperties\" key"); !s.ok()) return s;
+      }
+    }
+    return Status::Ok();
+  }
+
+  // valijson compiles patterns with std::regex (ECMAScript grammar) while validating; one that
+  // does not compile would make every validation throw.
+  static Status CheckRegex(const std::string& pattern, const std::string& where, const char* what) {
+    try {
+      std::regex re(pattern);
+    } catch (const std::regex_error& e) {
+      return Status::InvalidArgument(Where(where) + what + " \"" + pattern +
+                                     "\" is not a regular expression std::regex (ECMAScript) "
+                                     "accepts: " +
+                                     e.what());
+    }
+    return Status::Ok();
+  }
+
+  void EnqueueSubschemas(const json& node, const json::json_pointer& at,
+                         const std::optional<std::string>& scope) {
+    auto one = [&](const char* keyword) {
+      const auto it = node.find(keyword);
+      if (it != node.end()) Enqueue(at / keyword, scope);
+    };
+    auto each = [&](const char* keyword) {
+      const auto it = node.find(keyword);
+      if (it == node.end() || !it->is_array()) return;
+      for (size_t i = 0; i < it->size(); ++i) {
+        Enqueue(at / keyword / i, scope);
+      }
+    };
+    auto each_value = [&](const char* keyword, bool only_objects) {
+      const auto it = node.find(keyword);
+      if (it == node.end() || !it->is_object()) return;
+      for (const auto& [name, v] : it->items()) {
+        if (!only_objects || v.is_object() || (draft_ >= 6 && v.is_boolean())) {
+          Enqueue(at / keyword / name, scope);
+        }
+      }
+    };
+    for (const char* keyword : {"not", "contains", "propertyNames", "if", "then", "else"}) {
+      one(keyword);
+    }
+    for (const char* keyword : {"additionalProperties", "additionalItems"}) {
+      // `false` here means "no more" in every draft, not a boolean schema.
+      if (node.contains(keyword) && node[keyword].is_object()) Enqueue(at / keyword, scope);
+    }
+    if (const auto items = node.find("items"); items != node.end()) {
+      if (items->is_array()) {
+        each("items");
+      } else {
+        one("items");
+      }
+    }
+    for (const char* keyword : {"allOf", "anyOf", "oneOf"}) {
+      each(keyword);
+    }
+    each_value("properties", false);
+    each_value("patternProperties", false);
+    each_value("definitions", false);
+    each_value("dependencies", true);  // the others are lists of property names
+    if (draft_ == 3) {
+      for (const char* keyword : {"type", "disallow", "extends"}) {
+        const auto it = node.find(keyword);
+        if (it == node.end()) continue;
+        if (it->is_object()) Enqueue(at / keyword, scope);
+        for (size_t i = 0; it->is_array() && i < it->size(); ++i) {
+          if ((*it)[i].is_object()) Enqueue(at / keyword / i, scope);
+        }
+      }
+    }
+  }
+
+  // Draft 3 marks a property required in the property's own schema (through "$ref"s too); draft 7
+  // lists it in the parent's "required". Collected while walking, set by Draft3ToDraft7, so that
+  // no "required" changes before every parent has read it.
+  void CollectDraft3Required(const json& node, const std::string& where) {
+    const auto properties = node.find("properties");
+    if (properties == node.end()) return;
+    json names = json::array();
+    for (const auto& [name, property] : properties->items()) {
+      const json* target = &property;
+      for (int hop = 0; hop < 64 && target->is_object() && target->contains("$ref"); ++hop) {
+        const json& ref = (*target)["$ref"];
+        std::string problem;
+        const auto at = ref.is_string() && StartsWith(ref.get<std::string>(), "#")
+                            ? Resolve(ref.get<std::string>().substr(1), &problem)
+                            : std::nullopt;
+        if (!at) break;
+        target = &root_.at(*at);
+      }
+      const auto required = target->is_object() ? target->find("required") : target->end();
+      if (target->is_object() && required != target->end() && *required == true) {
+        names.push_back(name);
+      }
+    }
+    if (!names.empty()) draft3_required_[where] = std::move(names);
+  }
+
+  // Draft 3's keywords in draft 7's terms (see CollectDraft3Required). A single dependency name
+  // becomes a list of one, a union type (names and schemas) becomes anyOf, "disallow" becomes not,
+  // "extends" joins allOf: draft 3 has none of these (ForeignKeywords removed any), so nothing is
+  // overwritten.
+  void Draft3ToDraft7(json& node, const std::string& where) {
+    if (const auto it = node.find("required"); it != node.end() && it->is_boolean()) {
+      node.erase(it);
+    }
+    if (const auto it = draft3_required_.find(where); it != draft3_required_.end()) {
+      node["required"] = it->second;
+    }
+    if (const auto it = node.find("dependencies"); it != node.end() && it->is_object()) {
+      for (auto& [name, dependency] : it->items()) {
+        if (dependency.is_string()) dependency = json::array({dependency});
+      }
+    }
+    if (const auto it = node.find("divisibleBy"); it != node.end()) {
+      node["multipleOf"] = *it;
+      node.erase("divisibleBy");
+    }
+    // The schema a draft-3 type union stands for; nullopt for "any".
+    auto union_schema = [](const json& value) -> std::optional<json> {
+      json names = json::array();
+      json alternatives = json::array();
+      for (const json& e : value.is_array() ? value : json::array({value})) {
+        if (e == "any") return std::nullopt;
+        if (e.is_string()) {
+          names.push_back(e);
+        } else {
+          alternatives.push_back(e);
+        }
+      }
+      if (alternatives.empty()) return json{{"type", names}};
+      if (!names.empty()) alternatives.insert(alternatives.begin(), json{{"type", names}});
+      return json{{"anyOf", alternatives}};
+    };
+    if (const auto it = node.find("type"); it != node.end()) {
+      const std::optional<json> allowed = union_schema(*it);
+      node.erase("type");
+      if (allowed) node.update(*allowed);
+    }
+    if (const auto it = node.find("disallow"); it != node.end()) {
+      const std::optional<json> disallowed = union_schema(*it);
+      node.erase("disallow");
+      node["not"] = disallowed ? *disallowed : json::object();  // "any": nothing is allowed
+    }
+    if (const auto it = node.find("extends"); it != node.end()) {
+      json bases = it->is_array() ? *it : json::array({*it});
+      node.erase("extends");
+      json& all_of = node["allOf"];
+      if (!all_of.is_array()) all_of = json::array();
+      for (json& base : bases)
+        all_of.push_back(std::move(base));
+    }
+  }
+
+  // Draft 4's "exclusiveMaximum": true turns "maximum" exclusive; draft 7 gives the bound itself.
+  static Status ToDraft7Bounds(json& node, const std::string& where) {
+    for (const auto& [bound, exclusive] :
+         {std::pair<const char*, const char*>{"maximum", "exclusiveMaximum"},
+          {"minimum", "exclusiveMinimum"}}) {
+      if (!node.contains(exclusive)) continue;
+      if (!node.contains(bound)) {
+        return Status::InvalidArgument(Where(where) + "\"" + exclusive + "\" needs \"" + bound +
+                                       "\" (drafts 3 and 4)");
+      }
+      if (node[exclusive].get<bool>()) {
+        node[exclusive] = node[bound];
+        node.erase(bound);
+      } else {
+        node.erase(exclusive);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Moves the keywords valijson checks with std::regex under guards appended to "allOf" (which
+  // leaves the node's own keywords, if/then/else included, as they are):
+  //  - "format" (date, time, date-time) applies to strings only: valijson applied it to every
+  //    type, so a null or a number failed it and an object or array made valijson throw;
+  //  - a string is matched against a "pattern" or "format" only up to a length: libstdc++'s
+  //    std::regex recurses once per character, and a 12,000-character string overflowed an
+  //    8 MiB stack (SIGSEGV). A longer one fails as "maxLength" instead. (Property names for
+  //    "patternProperties" are checked by LongPropertyName, before valijson runs.)
+  static void GuardRegexes(json& node) {
+    json guards = json::array();
+    if (const auto format = node.find("format"); format != node.end() && format->is_string()) {
+      const std::string name = format->get<std::string>();
+      if (name == "date" || name == "time" || name == "date-time") {
+        node.erase("format");
+        guards.push_back({{"if", {{"type", "string"}, {"maxLength", kMaxFormatInput}}},
+                          {"then", {{"format", name}}},
+                          {"else", {{"maxLength", kMaxFormatInput}}}});
+      }
+    }
+    if (const auto pattern = node.find("pattern"); pattern != node.end()) {
+      guards.push_back({{"if", {{"maxLength", kMaxPatternInput}}},
+                        {"then", {{"pattern", *pattern}}},
+                        {"else", {{"maxLength", kMaxPatternInput}}}});
+      node.erase("pattern");
+    }
+    if (guards.empty()) return;
+    json& all_of = node["allOf"];
+    if (!all_of.is_array()) all_of = json::array();
+    for (json& guard : guards)
+      all_of.push_back(std::move(guard));
+  }
+
+  // Checks the "$ref" at `where` the way valijson resolves it (SchemaParser::makeOrReuseSchema;
+  // resolveThenPopulateSchema for the root's): a local reference must resolve to a node of this
+  // document, and a chain of local "$ref"s must reach a schema (valijson would recurse until the
+  // stack overflows). A reference to another document is left to valijson, which asks the
+  // fetch callback for it, and that refuses it.
+  Status FollowRef(const std::string& where, const std::string& ref,
+                   const std::optional<std::string>& scope, bool from_root) {
+    std::vector<std::string> chain{where};
+    std::string current = ref;
+    while (true) {
+      const size_t hash = current.find('#');
+      const std::optional<std::string> document =
+          hash == 0 ? std::nullopt : std::optional<std::string>(current.substr(0, hash));
+      bool local;
+      if (from_root) {
+        local = !document || !IsAbsoluteUri(*document);
+      } else {
+        std::optional<std::string> resolved = document;
+        if (scope) {
+          resolved = !document ? *scope : IsAbsoluteUri(*document) ? *document : *scope + *document;
+        }
+        local = !resolved || (scope && *resolved == *scope);
+      }
+      if (!local) return Status::Ok();
+      const std::string fragment = hash == std::string::npos ? "" : current.substr(hash + 1);
+      std::string problem;
+      const std::optional<json::json_pointer> target = Resolve(fragment, &problem);
+      if (!target) {
+        return Status::InvalidArgument(Where(chain.back()) + "\"$ref\" \"" + current + "\" " +
+                                       problem);
+      }
+      Enqueue(*target, from_root ? std::nullopt : scope);
+      const json& node = root_.at(*target);
+      const auto next = node.is_object() ? node.find("$ref") : node.end();
+      if (!node.is_object() || next == node.end() || !next->is_string()) return Status::Ok();
+      const std::string target_where = target->to_string();
+      if (std::find(chain.begin(), chain.end(), target_where) != chain.end()) {
+        std::string path;
+        for (const std::string& hop : chain) {
+          path += DescribePointer(hop) + " -> ";
+        }
+        path += DescribePointer(target_where);
+        return Status::InvalidArgument(Where(where) + "\"$ref\" \"" + ref +
+                                       "\" starts a cycle of \"$ref\"s that never reaches a "
+                                       "schema (" +
+                                       path + ")");
+      }
+      chain.push_back(target_where);
+      current = next->get<std::string>();
+    }
+  }
+
+  // The node a "$ref" fragment names, decoded as valijson decodes it (~1, ~0, then %XX; empty
+  // tokens skipped), or nullopt with `problem` set.
+  std::optional<json::json_pointer> Resolve(const std::string& fragment,
+                                            std::string* problem) const {
+    json::json_pointer at;
+    if (fragment.empty()) return at;
+    if (fragment.front() != '/') {
+      *problem =
+          "is not supported: only JSON-pointer fragments (\"#/definitions/name\") can be "
+          "resolved, not plain-name fragments";
+      return std::nullopt;
+    }
+    const json* node = &root_;
+    size_t start = 1;
+    while (start <= fragment.size()) {
+      size_t end = fragment.find('/', start);
+      if (end == std::string::npos) end = fragment.size();
+      std::string token = fragment.substr(start, end - start);
+      start = end + 1;
+      if (token.empty()) continue;
+      for (size_t p = 0; (p = token.find("~1", p)) != std::string::npos; ++p) {
+        token.replace(p, 2, "/");
+      }
+      for (size_t p = 0; (p = token.find("~0", p)) != std::string::npos; ++p) {
+        token.replace(p, 2, "~");
+      }
+      for (size_t p = 0; (p = token.find('%', p)) != std::string::npos; ++p) {
+        if (p + 2 >= token.size() || !std::isxdigit(static_cast<unsigned char>(token[p + 1])) ||
+            !std::isxdigit(static_cast<unsigned char>(token[p + 2]))) {
+          *problem = "has a malformed %-escape";
+          return std::nullopt;
+        }
+        token.replace(p, 3, 1, static_cast<char>(std::stoi(token.substr(p + 1, 2), nullptr, 16)));
+      }
+      if (node->is_array()) {
+        if (!IsUnsignedDecimal(token) || std::stoull(token) >= node->size()) {
+          *problem = "does not resolve within the schema (no element \"" + token + "\")";
+          return std::nullopt;
+        }
+        const size_t index = std::stoull(token);
+        node = &(*node)[index];
+        at /= index;
+      } else if (node->is_object() && node->contains(token)) {
+        node = &(*node)[token];
+        at /= token;
+      } else {
+        *problem = "does not resolve within the schema (no member \"" + token + "\")";
+        return std::nullopt;
+      }
+    }
+    return at;
+  }
+
+  json& root_;
+  const int draft_;
+  std::set<std::string> seen_;
+  std::vector<Place> queue_;
+  bool has_pattern_properties_ = false;
+  // By pointer: the names CollectDraft3Required found.
+  std::map<std::string, json> draft3_required_;
+};
+
+// The RFC 6901 pointer of the instance a valijson error context names. valijson 1.0's context
+// is instance-only (no schema path is ever pushed; checked in validation_visitor.hpp): "<root>",
+// then "[" + name + "]" for an object member and "[" + index + "]" for an array element. Both
+// spell the same pointer token ("[0]" is "/0" whether a member "0" or an element), and the
+// brackets are added without escaping, so the token is exactly what lies between the outer two,
+// even for a name like "[x]" or "a]b".
+std::string InstancePointer(const std::vector<std::string>& context) {
+  std::string out;
+  for (size_t i = 0; i < context.size(); ++i) {
+    const std::string& element = context[i];
+    if (i == 0 && element == "<root>") continue;
+    const bool bracketed = element.size() >= 2 && element.front() == '[' && element.back() == ']';
+    out += '/';
+    out += EscapePointerToken(bracketed ? std::string_view(element).substr(1, element.size() - 2)
+                                        : std::string_view(element));
+  }
+  return out;
+}
+
+// What one valijson error description says. valijson 1.0 reports failures only as text, each
+// kind with a fixed wording (validation_visitor.hpp), so the keyword is recovered from that
+// wording: exact for every message below, "" for any other.
+//
+// A "wrapper" only says that a subschema failed at `child` (the failing property, item or the
+// value itself); the subschema's own failures are reported before it, so a wrapper is kept only
+// when nothing else was reported at or below `child` (a `false` subschema reports nothing).
+struct Classified {
+  std::string rule;
+  bool wrapper = false;
+  std::string child;  // for a wrapper: the pointer its subschema was applied at
+};
+
+Classified Classify(const std::string& d, const std::string& pointer, int draft) {
+  auto index_between = [&](std::string_view prefix, std::string_view suffix) -> std::string {
+    if (!StartsWith(d, prefix) || !EndsWith(d, suffix)) return "";
+    return d.substr(prefix.size(), d.size() - prefix.size() - suffix.size());
+  };
+  constexpr std::string_view kProperty =
+      "Failed to validate against schema associated with property name '";
+  if (StartsWith(d, kProperty) && EndsWith(d, "'.")) {
+    return {"properties", true, pointer + "/" + EscapePointerToken(index_between(kProperty, "'."))};
+  }
+  if (std::string i = index_between("Failed to validate item #", " in array."); !i.empty()) {
+    return {"items", true, pointer + "/" + i};
+  }
+  if (std::string i =
+          index_between("Failed to validate item #", " against additional items schema.");
+      !i.empty()) {
+    return {"additionalItems", true, pointer + "/" + i};
+  }
+  // Pushed at the item's own context, unlike the others.
+  if (!index_between("Failed to validate item #", " against corresponding item schema.").empty()) {
+    return {"items", true, pointer};
+  }
+  struct Wrapper {
+    std::string_view prefix;
+    const char* rule;
+  };
+  const Wrapper wrappers[] = {
+      {"Failed to validate against schema associated with pattern '", "patternProperties"},
+      {"Failed to validate against additional properties schema", "additionalProperties"},
+      // Kept only for allOf (draft 3's extends): anyOf and oneOf add their own failure.
+      {"Failed to validate against child schema #", draft == 3 ? "extends" : "allOf"},
+      {"Failed to validate against dependent schema", "dependencies"},
+      {"Failed to validate against a conditional schema set by if-then-else", "if"},
+  };
+  for (const Wrapper& w : wrappers) {
+    if (StartsWith(d, w.prefix)) return {w.rule, true, pointer};
+  }
+  struct Leaf {
+    std::string_view prefix;
+    const char* rule;
+  };
+  const char* exclusive_max = draft >= 6 ? "exclusiveMaximum" : "maximum";
+  const char* exclusive_min = draft >= 6 ? "exclusiveMinimum" : "minimum";
+  const char* multiple = draft == 3 ? "divisibleBy" : "multipleOf";
+  const Leaf leaves[] = {
+      {"Failed to validate against any schemas allowed by anyOf", draft == 3 ? "type" : "anyOf"},
+      {"Failed to validate against any child schemas allowed by oneOf", "oneOf"},
+      {"Failed to validate against exactly one child schema", "oneOf"},
+      {"Failed to match expected value set by 'const'", "const"},
+      {"Failed to any values against subschema in 'contains'", "contains"},
+      {"Missing dependency '", "dependencies"},
+      {"Failed to match against any enum values", "enum"},
+      {"String should be a valid ", "format"},
+      {"Array contains more items than allowed by items constraint", "additionalItems"},
+      {"Cannot validate item #", "additionalItems"},
+      {"Expected number less than or equal to ", "maximum"},
+      {"Expected number less than ", exclusive_max},
+      {"Expected number greater than or equal to ", "minimum"},
+      {"Expected number greater than ", exclusive_min},
+      {"Array should contain no more than ", "maxItems"},
+      {"Array should contain no fewer than ", "minItems"},
+      {"String should be no more than ", "maxLength"},
+      {"String should be no fewer than ", "minLength"},
+      {"Object should have no more than ", "maxProperties"},
+      {"Object should have no fewer than ", "minProperties"},
+      {"Value should be a multiple of ", multiple},
+      {"Value could not be converted ", multiple},
+      {"Target should not validate against schema specified in 'not'",
+       draft == 3 ? "disallow" : "not"},
+      {"Failed to match regex specified by 'pattern'", "pattern"},
+      {"Object contains a property that could not be validated", "additionalProperties"},
+      {"Missing required property '", "required"},
+      {"Value type not permitted by 'type'", "type"},
+      {"Elements at indexes #", "uniqueItems"},
+  };
+  for (const Leaf& leaf : leaves) {
+    if (StartsWith(d, leaf.prefix)) return {leaf.rule, false, ""};
+  }
+  return {"", false, ""};
+}
+
+// Whether `v` nests arrays and objects more than `limit` deep. Iterative: it guards valijson and
+// nlohmann::json's copy, which recurse once per level.
+bool DeeperThan(const json& v, size_t limit) {
+  std::vector<std::pair<const json*, size_t>> stack = {{&v, 0}};
+  while (!stack.empty()) {
+    const auto [node, depth] = stack.back();
+    stack.pop_back();
+    if (!node->is_structured()) continue;
+    if (depth + 1 > limit) return true;
+    for (const json& child : *node) {
+      if (child.is_structured()) stack.push_back({&child, depth + 1});
+    }
+  }
+  return false;
+}
+
+size_t Utf8Length(std::string_view s) {
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// A failure for the first property name of `data` longer than kMaxPatternInput characters: too
+// long to match against "patternProperties" (see GuardRegexes; valijson matches every name of
+// an object that has them). Any object's names count, as telling which objects a schema's
+// patternProperties apply to takes validating; no document needs such names.
+std::optional<DataSchema::Failure> LongPropertyName(const json& data) {
+  std::vector<std::pair<const json*, std::string>> stack = {{&data, ""}};
+  while (!stack.empty()) {
+    const auto [node, pointer] = std::move(stack.back());
+    stack.pop_back();
+    if (node->is_object()) {
+      for (const auto& [name, value] : node->items()) {
+        if (Utf8Length(name) > static_cast<size_t>(kMaxPatternInput)) {
+          return DataSchema::Failure{pointer, "patternProperties",
+                                     "Property name of " + std::to_string(Utf8Length(name)) +
+                                         " characters is longer than the " +
+                                         std::to_string(kMaxPatternInput) +
+                                         " matched against 'patternProperties'"};
+        }
+        if (value.is_structured())
+          stack.push_back({&value, pointer + "/" + EscapePointerToken(name)});
+      }
+    } else if (node->is_array()) {
+      for (size_t i = 0; i < node->size(); ++i) {
+        const json& value = (*node)[i];
+        if (value.is_structured()) stack.push_back({&value, pointer + "/" + std::to_string(i)});
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool AtOrBelow(const std::string& pointer, const std::string& base) {
+  return pointer == base ||
+         (StartsWith(pointer, base) && pointer.size() > base.size() && pointer[base.size()] == '/');
+}
+
+std::vector<DataSchema::Failure> Summarize(const valijson::ValidationResults& results, int draft,
+                                           size_t max_failures) {
+  struct Entry {
+    DataSchema::Failure failure;
+    bool wrapper;
+  };
+  std::vector<Entry> entries;
+  for (const valijson::ValidationResults::Error& error : results) {
+    const std::string pointer = InstancePointer(error.context);
+    Classified c = Classify(error.description, pointer, draft);
+    std::string message = error.description;
+    if (EndsWith(message, ".")) message.pop_back();
+    entries.push_back(
+        {{c.wrapper ? c.child : pointer, std::move(c.rule), std::move(message)}, c.wrapper});
+  }
+  std::vector<DataSchema::Failure> out;
+  std::vector<std::string> kept_wrappers;
+  for (size_t i = 0; i < entries.size() && out.size() < max_failures; ++i) {
+    const Entry& e = entries[i];
+    if (e.wrapper) {
+      const std::string& child = e.failure.pointer;
+      const bool explained = std::any_of(entries.begin(), entries.end(),
+                                         [&](const Entry& o) {
+                                           return !o.wrapper && AtOrBelow(o.failure.pointer, child);
+                                         }) ||
+                             std::any_of(kept_wrappers.begin(), kept_wrappers.end(),
+                                         [&](const std::string& p) { return AtOrBelow(p, child); });
+      if (explained) continue;
+      kept_wrappers.push_back(child);
+    }
+    const bool duplicate = std::any_of(out.begin(), out.end(), [&](const DataSchema::Failure& f) {
+      return f.pointer == e.failure.pointer && f.rule == e.failure.rule &&
+             f.message == e.failure.message;
+    });
+    if (!duplicate) out.push_back(e.failure);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DescribePointer(std::string_view pointer) {
+  return pointer.empty() ? std::string("(root)") : std::string(pointer);
+}
+
+DataSchema::DataSchema(Token, int draft, std::unique_ptr<Compiled> compiled)
+    : draft_(draft), compiled_(std::move(compiled)) {}
+
+DataSchema::~DataSchema() = default;
+
+Result<std::shared_ptr<const DataSchema>> DataSchema::Compile(const nlohmann::json& schema) {
+  int draft = 7;
+  try {
+    Result<int> declared = DraftOf(schema);
+    if (!declared.ok()) return declared.status();
+    draft = *declared;
+    if (DeeperThan(schema, kMaxJsonDepth)) {
+      return Status::InvalidArgument("invalid JSON Schema: nested deeper than " +
+                                     std::to_string(kMaxJsonDepth) + " levels");
+    }
+    auto compiled = std::make_unique<Compiled>();
+    compiled->document = schema;
+    SchemaWalk walk(compiled->document, draft);
+    if (Status s = walk.Run(); !s.ok()) return s;
+    compiled->has_pattern_properties = walk.has_pattern_properties();
+
+    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);  // see SchemaWalk
+    const valijson::adapters::NlohmannJsonAdapter adapter(compiled->document);
+    auto fetch = [](const std::string& uri) -> const json* { throw RemoteRefRefused{uri}; };
+    auto free = [](const json*) {};
+    parser.populateSchema(adapter, compiled->schema, fetch, free);
+    return std::make_shared<const DataSchema>(Token{}, draft, std::move(compiled));
+  } catch (const RemoteRefRefused& remote) {
+    return Status::InvalidArgument("invalid JSON Schema: remote \"$ref\" to \"" + remote.uri +
+                                   "\" is refused: a type's schema must be self-contained");
+  } catch (const std::bad_alloc&) {
+    return Status::Internal("out of memory compiling a JSON Schema");
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument("invalid JSON Schema (draft " + std::to_string(draft) +
+                                   "): " + e.what());
+  } catch (...) {
+    return Status::InvalidArgument("invalid JSON Schema (draft " + std::to_string(draft) +
+                                   "): the validator refused it");
+  }
+}
+
+std::vector<DataSchema::Failure> DataSchema::Check(const nlohmann::json& data,
+                                                   size_t max_failures) const {
+  max_failures = std::max<size_t>(max_failures, 1);
+  try {
+    if (DeeperThan(data, kMaxJsonDepth)) {
+      return {{"", "",
+               "the document is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"}};
+    }
+    if (compiled_->has_pattern_properties) {
+      if (std::optional<Failure> f = LongPropertyName(data)) return {*f};
+    }
+    const valijson::adapters::NlohmannJsonAdapter target(data);
+    // Per call: a Validator caches compiled regexes, the only state valijson mutates.
+    valijson::Validator validator;
+    // Most documents are valid, and valijson stops at the first failure when not collecting.
+    if (validator.validate(compiled_->schema, target, nullptr)) return {};
+    valijson::ValidationResults results;
+    validator.validate(compiled_->schema, target, &results);
+    std::vector<Failure> failures = Summarize(results, draft_, max_failures);
+    if (failures.empty()) {
+      // A `false` subschema, or propertyNames, fails without saying why.
+      failures.push_back({"", "", "the value is not allowed by the schema"});
+    }
+    return failures;
+  } catch (const std::exception& e) {
+    return {{"", "", std::string("the validator failed: ") + e.what()}};
+  } catch (...) {
+    return {{"", "", "the validator failed"}};
+  }
+}
+
+Status DataSchema::Validate(const nlohmann::json& data) const {
+  constexpr size_t kListed = 5;
+  const std::vector<Failure> failures = Check(data, 1000);
+  if (failures.empty()) return Status::Ok();
+  std::string msg = "data does not match the type's JSON Schema: ";
+  for (size_t i = 0; i < failures.size() && i < kListed; ++i) {
+    const Failure& f = failures[i];
+    if (i > 0) msg += "; ";
+    msg += DescribePointer(f.pointer) + ": " + f.message;
+    if (!f.rule.empty()) msg += " (rule " + f.rule + ")";
+  }
+  if (failures.size() > kListed) {
+    msg += "; and " + std::to_string(failures.size() - kListed) + " more";
+  }
+  return Status::InvalidArgument(std::move(msg));
+}
+
+}  // namespace folio::storage::detail

@@ -1,0 +1,416 @@
+// DataSchema: a type's JSON Schema for `data`, compiled once and checked against each document;
+// what Compile refuses and why, and where (pointer) and by which keyword (rule) a document fails.
+#include "detail/data_schema.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace folio::storage::detail {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::shared_ptr<const DataSchema> MustCompile(const json& schema) {
+  auto compiled = DataSchema::Compile(schema);
+  if (!compiled.ok()) throw std::runtime_error("Compile failed: " + compiled.status().message());
+  return *compiled;
+}
+
+// The message Compile refuses `schema` with ("<compiled>" if it does not).
+std::string CompileError(const json& schema) {
+  auto compiled = DataSchema::Compile(schema);
+  if (compiled.ok()) return "<compiled>";
+  EXPECT_TRUE(compiled.status().IsInvalidArgument()) << compiled.status().ToString();
+  return compiled.status().message();
+}
+
+// "pointer rule" of each failure, e.g. {"/views minimum"}.
+std::vector<std::string> Where(const DataSchema& schema, const json& data) {
+  std::vector<std::string> out;
+  for (const DataSchema::Failure& f : schema.Check(data))
+    out.push_back(f.pointer + " " + f.rule);
+  return out;
+}
+
+const json& ArticleSchema() {
+  static const json schema = json::parse(R"({
+    "type": "object",
+    "required": ["title"],
+    "properties": {
+      "title": {"type": "string", "minLength": 1},
+      "views": {"type": "integer", "minimum": 0, "maximum": 1000000},
+      "status": {"enum": ["draft", "published"]},
+      "slug": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+      "tags": {"type": "array", "items": {"type": "string"}},
+      "author": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string"}}
+      },
+      "meta": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {"a/b": {"type": "integer"}, "c~d": {"type": "integer"}}
+      }
+    }
+  })");
+  return schema;
+}
+
+json GoodArticle() {
+  return json::parse(R"({
+    "title": "Hello", "views": 12, "status": "draft", "slug": "hello-world",
+    "tags": ["a", "b"], "author": {"name": "Ann"}, "meta": {"a/b": 1, "c~d": 2}
+  })");
+}
+
+// A good article with `pointer` set to `value`.
+json ArticleWith(const std::string& pointer, const json& value) {
+  json data = GoodArticle();
+  data[json::json_pointer(pointer)] = value;
+  return data;
+}
+
+TEST(DataSchemaCompile, RefusesWhatIsNotASchema) {
+  EXPECT_THAT(CompileError(5), HasSubstr("a schema must be a JSON object or boolean, not 5"));
+  EXPECT_THAT(CompileError("string"), HasSubstr("not a string"));
+  EXPECT_THAT(CompileError(json::array()), HasSubstr("not an array"));
+  EXPECT_THAT(CompileError(json::parse(R"({"properties": {"a": 3}})")),
+              HasSubstr("invalid JSON Schema at /properties/a: a schema must be"));
+  // Booleans are schemas only from draft 6 on.
+  EXPECT_THAT(CompileError(json::parse(R"({"$schema": "http://json-schema.org/draft-04/schema#",
+                                            "properties": {"a": true}})")),
+              HasSubstr("/properties/a: a schema must be a JSON object (draft 4)"));
+}
+
+TEST(DataSchemaCompile, RefusesKeywordsOfTheWrongType) {
+  EXPECT_THAT(CompileError(json::parse(R"({"properties": {"n": {"minimum": "5"}}})")),
+              HasSubstr("at /properties/n: \"minimum\" must be a number, not a string"));
+  EXPECT_THAT(CompileError(json::parse(R"({"type": "strng"})")),
+              HasSubstr("\"type\" must be a type name"));
+  EXPECT_THAT(CompileError(json::parse(R"({"required": "title"})")),
+              HasSubstr("\"required\" must be an array of strings"));
+  EXPECT_THAT(CompileError(json::parse(R"({"allOf": {}})")),
+              HasSubstr("\"allOf\" must be a non-empty array"));
+  EXPECT_THAT(CompileError(json::parse(R"({"maxLength": -1})")),
+              HasSubstr("\"maxLength\" must be a non-negative integer, not -1"));
+  EXPECT_THAT(CompileError(json::parse(R"({"items": [{"type": "string"}, 7]})")),
+              HasSubstr("at /items/1: a schema must be"));
+  EXPECT_THAT(CompileError(json::parse(R"({"$ref": 7})")), HasSubstr("\"$ref\" must be a string"));
+}
+
+TEST(DataSchemaCompile, RefusesUnresolvableAndCyclicRefs) {
+  EXPECT_THAT(CompileError(json::parse(R"({"properties": {"a": {"$ref": "#/definitions/nope"}}})")),
+              HasSubstr("at /properties/a: \"$ref\" \"#/definitions/nope\" does not resolve"));
+  EXPECT_THAT(CompileError(json::parse(R"({"items": {"$ref": "#thing"}})")),
+              HasSubstr("only JSON-pointer fragments"));
+  // valijson itself would recurse until the stack overflows on these.
+  EXPECT_THAT(CompileError(json::parse(R"({"$ref": "#"})")), HasSubstr("cycle"));
+  EXPECT_THAT(CompileError(json::parse(R"({
+                "definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"$ref": "#/definitions/a"}},
+                "properties": {"x": {"$ref": "#/definitions/a"}}})")),
+              HasSubstr("cycle of \"$ref\"s that never reaches a schema"));
+  // A ref back to a real schema is recursion, not a cycle.
+  EXPECT_TRUE(DataSchema::Compile(json::parse(R"({
+                "type": "object",
+                "properties": {"children": {"type": "array", "items": {"$ref": "#"}}}})"))
+                  .ok());
+}
+
+TEST(DataSchemaCompile, RefusesRemoteRefs) {
+  EXPECT_THAT(CompileError(json::parse(
+                  R"({"properties": {"a": {"$ref": "http://example.com/s.json#/x"}}})")),
+              HasSubstr("remote \"$ref\" to \"http://example.com/s.json\" is refused"));
+  EXPECT_THAT(CompileError(json::parse(R"({"items": {"$ref": "other.json#/definitions/a"}})")),
+              HasSubstr("remote \"$ref\" to \"other.json\""));
+}
+
+TEST(DataSchemaCompile, RefusesUnknownOrUnsupportedDrafts) {
+  EXPECT_THAT(
+      CompileError(json::parse(R"({"$schema": "http://example.com/mine#"})")),
+      HasSubstr(
+          "unknown \"$schema\" \"http://example.com/mine#\"; supported drafts are 3, 4, 6 and 7"));
+  EXPECT_THAT(
+      CompileError(json::parse(R"({"$schema": "https://json-schema.org/draft/2020-12/schema"})")),
+      HasSubstr("unsupported JSON Schema draft 2020-12"));
+  EXPECT_THAT(CompileError(json::parse(R"({"$schema": "http://json-schema.org/schema#"})")),
+              HasSubstr("names no particular draft"));
+  EXPECT_THAT(CompileError(json::parse(R"({"$schema": 7})")),
+              HasSubstr("\"$schema\" must be a string"));
+}
+
+TEST(DataSchemaCompile, RefusesWhatValijsonWouldMishandle) {
+  EXPECT_THAT(CompileError(json::parse(R"({"properties": {"s": {"pattern": "(unclosed"}}})")),
+              HasSubstr("at /properties/s: \"pattern\" \"(unclosed\" is not a regular expression"));
+  EXPECT_THAT(CompileError(json::parse(R"({"patternProperties": {"[a-": {}}})")),
+              HasSubstr("\"patternProperties\" key \"[a-\""));
+}
+
+TEST(DataSchemaCompile, DraftComesFromSchemaUri) {
+  auto draft_of = [](const std::string& uri) {
+    return MustCompile(json{{"$schema", uri}, {"type", "object"}})->draft();
+  };
+  EXPECT_EQ(draft_of("http://json-schema.org/draft-03/schema#"), 3);
+  EXPECT_EQ(draft_of("http://json-schema.org/draft-04/schema#"), 4);
+  EXPECT_EQ(draft_of("http://json-schema.org/draft-06/schema#"), 6);
+  EXPECT_EQ(draft_of("http://json-schema.org/draft-07/schema#"), 7);
+  EXPECT_EQ(draft_of("https://json-schema.org/draft-04/schema"), 4);
+  EXPECT_EQ(MustCompile(json{{"type", "object"}})->draft(), 7);
+  EXPECT_EQ(MustCompile(true)->draft(), 7);
+}
+
+TEST(DataSchemaCompile, DraftDecidesTheRules) {
+  const json v4 = json::parse(R"({"$schema": "http://json-schema.org/draft-04/schema#",
+                                  "maximum": 10, "exclusiveMaximum": true})");
+  EXPECT_THAT(Where(*MustCompile(v4), 10), ::testing::ElementsAre(" maximum"));
+  EXPECT_TRUE(MustCompile(v4)->Check(9.5).empty());
+  // The same keyword is a number in draft 7 (and a boolean one is refused).
+  EXPECT_THAT(Where(*MustCompile(json::parse(R"({"exclusiveMaximum": 10})")), 10),
+              ::testing::ElementsAre(" exclusiveMaximum"));
+  EXPECT_THAT(CompileError(json::parse(R"({"maximum": 10, "exclusiveMaximum": true})")),
+              HasSubstr("\"exclusiveMaximum\" must be a number, not a boolean"));
+  // if/then/else are draft 7: unknown (ignored) keywords in draft 6.
+  const json conditional = json::parse(R"({"if": {"type": "string"}, "then": {"minLength": 3}})");
+  json v6 = conditional;
+  v6["$schema"] = "http://json-schema.org/draft-06/schema#";
+  EXPECT_THAT(Where(*MustCompile(conditional), "ab"), ::testing::ElementsAre(" minLength"));
+  EXPECT_TRUE(MustCompile(v6)->Check("ab").empty());
+  // Draft 3: "required" is a boolean of the property's schema; extends, disallow, union types.
+  const json v3 = json::parse(R"({"$schema": "http://json-schema.org/draft-03/schema#",
+                                  "properties": {"id": {"required": true},
+                                                 "n": {"type": ["null", {"minimum": 1}]},
+                                                 "s": {"disallow": "integer"}},
+                                  "extends": {"maxProperties": 3}})");
+  const auto draft3 = MustCompile(v3);
+  EXPECT_THAT(Where(*draft3, json::object()), ::testing::ElementsAre(" required"));
+  EXPECT_TRUE(draft3->Check(json::parse(R"({"id": 1, "n": null, "s": "x"})")).empty());
+  EXPECT_THAT(Where(*draft3, json::parse(R"({"id": 1, "s": 5})")),
+              ::testing::ElementsAre("/s disallow"));
+  EXPECT_THAT(Where(*draft3, json::parse(R"({"id": 1, "n": 0})")), ::testing::Contains("/n type"));
+}
+
+TEST(DataSchemaValidate, AcceptsGoodData) {
+  const auto schema = MustCompile(ArticleSchema());
+  EXPECT_TRUE(schema->Validate(GoodArticle()).ok()) << schema->Validate(GoodArticle()).message();
+  EXPECT_TRUE(schema->Check(json::parse(R"({"title": "only the required one"})")).empty());
+}
+
+TEST(DataSchemaValidate, PointsAtTheFailureAndNamesTheRule) {
+  const auto schema = MustCompile(ArticleSchema());
+  struct Case {
+    std::string pointer;
+    json value;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"/views", "many", "/views type"},
+      {"/views", -1, "/views minimum"},
+      {"/views", 1000001, "/views maximum"},
+      {"/title", "", "/title minLength"},
+      {"/status", "archived", "/status enum"},
+      {"/slug", "Not A Slug", "/slug pattern"},
+      {"/author/name", 5, "/author/name type"},
+      {"/tags/1", 2, "/tags/1 type"},
+      {"/meta/a~1b", "x", "/meta/a~1b type"},
+      {"/meta/c~0d", "x", "/meta/c~0d type"},
+      {"/meta/extra", 1, "/meta additionalProperties"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(Where(*schema, ArticleWith(c.pointer, c.value)), ::testing::ElementsAre(c.expected))
+        << c.pointer << " = " << c.value.dump();
+  }
+  json no_title = GoodArticle();
+  no_title.erase("title");
+  EXPECT_THAT(Where(*schema, no_title), ::testing::ElementsAre(" required"));
+  EXPECT_THAT(schema->Check(no_title).at(0).message, HasSubstr("'title'"));
+  EXPECT_THAT(Where(*schema, ArticleWith("/author", json::object())),
+              ::testing::ElementsAre("/author required"));
+  EXPECT_THAT(schema->Check(ArticleWith("/meta/extra", 1)).at(0).message, HasSubstr("'extra'"));
+  EXPECT_THAT(Where(*schema, json::array()), ::testing::ElementsAre(" type"));
+}
+
+TEST(DataSchemaValidate, ReportsEveryFailureUpToTheLimit) {
+  const auto schema = MustCompile(ArticleSchema());
+  json bad = GoodArticle();
+  bad["views"] = -5;
+  bad["tags"] = json::array({1, "ok", 3});
+  bad["status"] = "gone";
+  EXPECT_THAT(Where(*schema, bad), ::testing::UnorderedElementsAre("/views minimum", "/status enum",
+                                                                   "/tags/0 type", "/tags/2 type"));
+  EXPECT_EQ(schema->Check(bad, 2).size(), 2u);
+  EXPECT_EQ(schema->Check(bad, 0).size(), 1u);  // never empty for invalid data
+}
+
+TEST(DataSchemaValidate, MessageListsUpToFiveFailures) {
+  const auto schema = MustCompile(ArticleSchema());
+  const Status one = schema->Validate(ArticleWith("/views", -1));
+  EXPECT_TRUE(one.IsInvalidArgument());
+  EXPECT_THAT(one.message(), StartsWith("data does not match the type's JSON Schema: /views: "));
+  EXPECT_THAT(one.message(), HasSubstr("(rule minimum)"));
+  EXPECT_THAT(schema->Validate(json::object()).message(),
+              HasSubstr("JSON Schema: (root): Missing required property 'title' (rule required)"));
+
+  const auto strict = MustCompile(json::parse(R"({"additionalProperties": {"type": "string"}})"));
+  json many = json::object();
+  for (int i = 0; i < 7; ++i) {
+    many[std::string(1, 'k').append(std::to_string(i))] = i;  // not "k" + …: GCC 12 -Wrestrict
+  }
+  const std::string message = strict->Validate(many).message();
+  EXPECT_THAT(message, HasSubstr("/k4: "));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("/k5: ")));
+  EXPECT_THAT(message, ::testing::EndsWith("; and 2 more"));
+}
+
+TEST(DataSchemaValidate, PointersFromValijsonsBracketedPath) {
+  // valijson writes both a member "0" and an element 0 as "[0]", and does not escape brackets.
+  const auto schema = MustCompile(json::parse(R"({
+    "properties": {
+      "0": {"type": "string"},
+      "[x]": {"type": "string"},
+      "a]b": {"type": "string"},
+      "matrix": {"items": {"items": {"type": "integer"}}}
+    }})"));
+  EXPECT_THAT(Where(*schema, json::parse(R"({"0": 1})")), ::testing::ElementsAre("/0 type"));
+  EXPECT_THAT(Where(*schema, json::parse(R"({"[x]": 1})")), ::testing::ElementsAre("/[x] type"));
+  EXPECT_THAT(Where(*schema, json::parse(R"({"a]b": 1})")), ::testing::ElementsAre("/a]b type"));
+  EXPECT_THAT(Where(*schema, json::parse(R"({"matrix": [[1], [2, "3"]]})")),
+              ::testing::ElementsAre("/matrix/1/1 type"));
+}
+
+TEST(DataSchemaValidate, FollowsLocalRefs) {
+  const auto schema = MustCompile(json::parse(R"({
+    "definitions": {"tag": {"type": "string"}},
+    "properties": {
+      "tags": {"items": {"$ref": "#/definitions/tag"}},
+      "children": {"items": {"$ref": "#"}}
+    }})"));
+  EXPECT_THAT(Where(*schema, json::parse(R"({"tags": ["a", 1]})")),
+              ::testing::ElementsAre("/tags/1 type"));
+  EXPECT_THAT(Where(*schema, json::parse(R"({"children": [{"children": [{"tags": [2]}]}]})")),
+              ::testing::ElementsAre("/children/0/children/0/tags/0 type"));
+}
+
+TEST(DataSchemaValidate, BooleanSchemas) {
+  const auto anything = MustCompile(true);
+  EXPECT_TRUE(anything->Check(json::parse(R"({"a": [1, null]})")).empty());
+  const auto nothing = MustCompile(false);
+  EXPECT_THAT(Where(*nothing, json::object()), ::testing::ElementsAre(" "));
+  EXPECT_FALSE(nothing->Validate(1).ok());
+  const auto no_secret = MustCompile(json::parse(R"({"properties": {"secret": false}})"));
+  EXPECT_TRUE(no_secret->Check(json::parse(R"({"public": 1})")).empty());
+  EXPECT_THAT(Where(*no_secret, json::parse(R"({"secret": 1})")),
+              ::testing::ElementsAre("/secret properties"));
+}
+
+TEST(DataSchemaValidate, CombinatorsNameTheirKeyword) {
+  const auto schema = MustCompile(json::parse(R"({
+    "properties": {
+      "id": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+      "kind": {"not": {"const": "secret"}},
+      "n": {"allOf": [{"minimum": 1}, {"multipleOf": 2}]}
+    }})"));
+  EXPECT_THAT(Where(*schema, json::parse(R"({"id": true})")),
+              ::testing::ElementsAre("/id type", "/id anyOf"));  // both branches' "type", once
+  EXPECT_THAT(Where(*schema, json::parse(R"({"kind": "secret"})")),
+              ::testing::ElementsAre("/kind not"));
+  EXPECT_THAT(Where(*schema, json::parse(R"({"n": 3})")), ::testing::ElementsAre("/n multipleOf"));
+}
+
+TEST(DataSchemaValidate, FormatAppliesToStringsOnly) {
+  // valijson alone applies "format" to every type: it refused null and threw on an object.
+  const auto schema = MustCompile(json::parse(R"({
+    "properties": {"at": {"type": ["string", "null", "object"], "format": "date-time"}}})"));
+  EXPECT_TRUE(schema->Check(json::parse(R"({"at": "2024-05-01T10:00:00Z"})")).empty());
+  EXPECT_TRUE(schema->Check(json::parse(R"({"at": null})")).empty());
+  EXPECT_TRUE(schema->Check(json::parse(R"({"at": {"tz": "UTC"}})")).empty());
+  EXPECT_THAT(Where(*schema, json::parse(R"({"at": "yesterday"})")),
+              ::testing::ElementsAre("/at format"));
+}
+
+TEST(DataSchemaValidate, LongStringsAreNotMatchedAgainstPatterns) {
+  // std::regex recursed once per character: 100,000 of them overflowed the stack (SIGSEGV). So
+  // did a property name matched against patternProperties.
+  const auto schema = MustCompile(json::parse(R"({
+    "properties": {
+      "slug": {"type": "string", "pattern": "^[a-z-]+$"},
+      "at": {"format": "date-time"}
+    },
+    "patternProperties": {"^x-": {"type": "integer"}}})"));
+  const std::string long_slug(100000, 'a');
+  EXPECT_THAT(Where(*schema, json{{"slug", long_slug}}), ::testing::ElementsAre("/slug maxLength"));
+  EXPECT_TRUE(schema->Check(json{{"slug", std::string(1000, 'a')}}).empty());
+  EXPECT_THAT(Where(*schema, json{{"slug", std::string(1000, 'A')}}),
+              ::testing::ElementsAre("/slug pattern"));
+  EXPECT_THAT(Where(*schema, json{{"at", std::string(100000, '1')}}),
+              ::testing::ElementsAre("/at maxLength"));
+  EXPECT_THAT(Where(*schema, json{{"nested", {{std::string(100000, 'x'), 1}}}}),
+              ::testing::ElementsAre("/nested patternProperties"));
+  EXPECT_TRUE(schema->Check(json{{"x-count", 1}}).empty());
+}
+
+TEST(DataSchemaValidate, RefusesNestingValijsonWouldRecurseThrough) {
+  // valijson recurses per level: 20,000 nested arrays against this schema overflowed the stack.
+  const auto schema = MustCompile(json::parse(R"({"items": {"$ref": "#"}})"));
+  json deep = json::array();
+  for (int i = 0; i < 20000; ++i)
+    deep = json::array({std::move(deep)});
+  EXPECT_THAT(schema->Check(deep).at(0).message, HasSubstr("nested deeper than 128 levels"));
+  json shallow = json::array();
+  for (int i = 0; i < 100; ++i)
+    shallow = json::array({std::move(shallow)});
+  EXPECT_TRUE(schema->Check(shallow).empty());
+  json deep_schema = json::object();
+  for (int i = 0; i < 200; ++i)
+    deep_schema = json{{"items", std::move(deep_schema)}};
+  EXPECT_THAT(CompileError(deep_schema), HasSubstr("nested deeper than 128 levels"));
+}
+
+TEST(DataSchemaValidate, IntegerMultipleOfRefusesFractions) {
+  // valijson alone truncates 4.5 to 4 for an integer divisor, and accepted it.
+  const auto schema = MustCompile(json::parse(R"({"multipleOf": 2})"));
+  EXPECT_THAT(Where(*schema, 4.5), ::testing::ElementsAre(" multipleOf"));
+  EXPECT_THAT(Where(*schema, 5), ::testing::ElementsAre(" multipleOf"));
+  EXPECT_TRUE(schema->Check(4).empty());
+  EXPECT_TRUE(schema->Check(-8.0).empty());
+  EXPECT_TRUE(schema->Check("not a number").empty());
+}
+
+TEST(DataSchemaValidate, SameResultsFromFourThreads) {
+  const auto schema = MustCompile(ArticleSchema());
+  const std::vector<json> docs = {GoodArticle(), ArticleWith("/slug", "Bad Slug"),
+                                  ArticleWith("/tags/1", 2), ArticleWith("/views", -1),
+                                  json::object()};
+  std::vector<std::string> expected;
+  for (const json& doc : docs)
+    expected.push_back(schema->Validate(doc).ToString());
+  EXPECT_EQ(expected[0], "ok");
+
+  std::vector<std::vector<std::string>> seen(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 200; ++round) {
+        for (const json& doc : docs)
+          seen[t].push_back(schema->Validate(doc).ToString());
+      }
+    });
+  }
+  for (std::thread& thread : threads)
+    thread.join();
+  for (int t = 0; t < 4; ++t) {
+    ASSERT_EQ(seen[t].size(), 200 * docs.size());
+    for (size_t i = 0; i < seen[t].size(); ++i) {
+      ASSERT_EQ(seen[t][i], expected[i % docs.size()]) << "thread " << t << ", call " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace folio::storage::detail
