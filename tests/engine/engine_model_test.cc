@@ -264,5 +264,48 @@ TEST_F(ModelTest, GlobalDocumentsAreSharedAndFreshInEveryTenant) {
   EXPECT_EQ(json::parse(fresh.json())["data"]["name"], "France!");
 }
 
+// Issue 13 through the C++ API: a refused write (a permission, a field's type, the type's JSON
+// Schema) changes nothing and leaves cached pages cached; an allowed one is seen at once, with
+// its author and its data's bytes as written.
+TEST_F(ModelTest, RefusedWritesChangeNothingAndAllowedOnesAreSeenExactly) {
+  Register(R"({"id":"memo","queryableFields":[{"name":"n","kind":"scalar","type":"integer"}],
+      "settings":{"baseGrants":{"editor":["update","publish"]},
+                  "jsonSchema":{"type":"object","properties":{"n":{"maximum":100}}}}})");
+  const std::string root = Make("memo", {{"n", 1}});
+  storage::Query q;
+  q.type = "memo";
+  EXPECT_EQ(Ask(*engine_, q), Tier::kDatabase);
+  EXPECT_EQ(Ask(*engine_, q), Tier::kMemory);
+
+  storage::Principal viewer;
+  viewer.user_id = "v";
+  viewer.roles = {"viewer"};
+  storage::PatchOp denied{"default", root, R"({"n":2})", {}};
+  denied.principal = viewer;
+  EXPECT_EQ(engine_->Write(denied).status().code(), Status::Code::kPermissionDenied);
+  EXPECT_TRUE(engine_->Write(storage::PatchOp{"default", root, R"({"n":"2"})", {}})
+                  .status()
+                  .IsInvalidArgument());
+  EXPECT_TRUE(engine_->Write(storage::PatchOp{"default", root, R"({"n":101})", {}})
+                  .status()
+                  .IsInvalidArgument());
+  EXPECT_EQ(Ask(*engine_, q), Tier::kMemory) << "a refused write dropped the page";
+
+  storage::Principal editor;
+  editor.user_id = "ed";
+  editor.roles = {"editor"};
+  storage::PatchOp patch{"default", root, R"({"n":2.0e1,"note":"caf\u00e9"})", {}};
+  patch.principal = editor;
+  Must(engine_->Write(patch), "patch as editor");
+  storage::LifecycleOp publish{"default", root};
+  publish.principal = editor;
+  Must(engine_->Write(publish), "publish as editor");
+  EXPECT_EQ(Ask(*engine_, q), Tier::kDatabase);
+  auto doc = Must(engine_->Get("default", root, storage::Axis::kPublished), "get");
+  const std::string text(doc.json());
+  EXPECT_NE(text.find(R"("data":{"n":2.0e1,"note":"caf\u00e9"})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("updated_by":"ed")"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace folio
