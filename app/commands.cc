@@ -237,6 +237,9 @@ class Cli {
         ->capture_default_str();
     serve->add_option("--request-timeout-ms", http.request_timeout_ms)->capture_default_str();
     serve->add_option("--idle-timeout-ms", http.idle_timeout_ms)->capture_default_str();
+    serve->add_option("--cors", http.cors_origins,
+                      "origins browsers may call the API from (CORS), e.g. https://app.example; "
+                      "* for any");
     serve->callback([&, this] {
       // The config file gives defaults; flags given on the command line win.
       HttpConfig merged;
@@ -266,6 +269,8 @@ class Cli {
           merged.request_timeout_ms = http.request_timeout_ms;
         else if (name == "--idle-timeout-ms")
           merged.idle_timeout_ms = http.idle_timeout_ms;
+        else if (name == "--cors")
+          merged.cors_origins = http.cors_origins;
       }
       if (no_access_log) merged.access_log = false;
       code_ = Serve(merged);

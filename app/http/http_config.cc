@@ -77,6 +77,9 @@ Status LoadHttpConfigFile(const std::string& path, HttpConfig* c) {
         c->log_level = value.get<std::string>();
       else if (key == "access-log")
         c->access_log = value.get<bool>();
+      else if (key == "cors")  // an origin, or a list of them
+        c->cors_origins = value.is_string() ? std::vector<std::string>{value.get<std::string>()}
+                                            : value.get<std::vector<std::string>>();
       else if (key == "data-dir" || key == "db")
         continue;  // read by the command itself
       else

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "folio/base/status.h"
 
@@ -22,6 +23,8 @@ struct HttpConfig {
   int64_t shutdown_grace_ms = 10'000;  // in-flight requests get this long after SIGINT/SIGTERM
   std::string log_level = "info";      // trace, debug, info, warn, error, off
   bool access_log = true;
+  // Origins a browser may call the API from (CORS); "*" allows any. Empty: no CORS headers.
+  std::vector<std::string> cors_origins{};
 };
 
 // Splits "HOST:PORT" ("[::1]:8080" for IPv6). InvalidArgument names what is wrong.

@@ -5,6 +5,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/version.hpp>
+#include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -109,6 +110,24 @@ std::string SafeForLog(std::string_view text) {
   return out;
 }
 
+// `text` as one URL path segment: unreserved characters (RFC 3986 §2.3) as they are, every
+// other byte percent-encoded.
+std::string PercentEncodeSegment(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 // The document fields a create/put/patch body may carry beside data.
 Result<storage::DocumentFields> ParseFields(const json& body) {
   storage::DocumentFields f;
@@ -194,7 +213,12 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     if (!target.ok()) return Error(400, target.status().message());
     target_ = std::move(*target);
     const auto& seg = target_.segments;
-    const http::verb verb = request_.method();
+    // HEAD is answered as GET is, then sent without its body (Reply).
+    http::verb verb = request_.method();
+    if (verb == http::verb::head) {
+      head_ = true;
+      verb = http::verb::get;
+    }
     authorized_ = Authorized();
 
     if (seg.size() == 1 && seg[0] == "healthz")
@@ -207,7 +231,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     if (seg.size() == 2 && seg[1] == "types") {
       if (verb == http::verb::get) return Enter(Route::kListTypes, [&] { ListTypes(); });
       if (verb == http::verb::post) return Enter(Route::kRegisterType, [&] { RegisterType(); });
-      return MethodNotAllowed(Route::kRegisterType);
+      return OtherVerb(Route::kRegisterType, verb, "GET, HEAD, POST");
     }
     if (seg.size() == 3 && seg[1] == "types") {
       type_ = seg[2];
@@ -224,7 +248,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
       type_ = seg[3];
       if (verb == http::verb::get) return Enter(Route::kListDocuments, [&] { List(); });
       if (verb == http::verb::post) return Enter(Route::kCreateDocument, [&] { Create(); });
-      return MethodNotAllowed(Route::kListDocuments);
+      return OtherVerb(Route::kListDocuments, verb, "GET, HEAD, POST");
     }
     if (seg[2] != "documents" || seg.size() < 4) return NotFound();
     root_id_ = seg[3];
@@ -240,7 +264,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
           return Enter(Route::kDeleteDocument,
                        [&] { Lifecycle(storage::LifecycleAction::kDelete); });
         default:
-          return MethodNotAllowed(Route::kGetDocument);
+          return OtherVerb(Route::kGetDocument, verb, "GET, HEAD, PUT, PATCH, DELETE");
       }
     }
     if (seg.size() == 5) {
@@ -263,7 +287,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
           return Enter(Route::kGetPermissions, [&] { GetPermissions(); });
         if (verb == http::verb::put)
           return Enter(Route::kSetPermissions, [&] { SetPermissions(); });
-        return MethodNotAllowed(Route::kGetPermissions);
+        return OtherVerb(Route::kGetPermissions, verb, "GET, HEAD, PUT");
       }
     }
     if (seg.size() >= 6 && seg.size() <= 7 && seg[4] == "versions") {
@@ -286,8 +310,56 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
  private:
   template <typename Fn>
   void OnlyVerb(folio::app::Route route, http::verb verb, http::verb allowed, Fn fn) {
-    if (verb != allowed) return MethodNotAllowed(route);
+    if (verb != allowed) {
+      return OtherVerb(
+          route, verb,
+          allowed == http::verb::get ? "GET, HEAD" : std::string(http::to_string(allowed)));
+    }
     Enter(route, fn);
+  }
+
+  // A method the route does not serve: OPTIONS is answered (with CORS preflight when it is
+  // one), anything else is 405 with the methods it does serve.
+  void OtherVerb(folio::app::Route route, http::verb verb, const std::string& allowed) {
+    route_ = route;
+    if (verb == http::verb::options) return Options(allowed);
+    auto res = MakeResponse<http::string_body>(405);
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::allow, allowed);
+    res.body() = json{{"error",
+                       {{"code", ErrorCode(405)},
+                        {"message", std::string(request_.method_string()) + " is not allowed on " +
+                                        std::string(request_.target()) + "; allowed: " + allowed}}}}
+                     .dump(-1, ' ', false, json::error_handler_t::replace);
+    Send(std::move(res));
+  }
+
+  // OPTIONS: 204 with Allow; for a CORS preflight from an allowed origin, the methods and
+  // headers a browser may use, cached by it for ten minutes. No token needed: browsers send
+  // none on a preflight.
+  void Options(const std::string& allowed) {
+    auto res = MakeResponse<http::empty_body>(204);
+    res.set(http::field::allow, allowed + ", OPTIONS");
+    if (AllowedOrigin() && request_.count(http::field::access_control_request_method) > 0) {
+      res.set(http::field::access_control_allow_methods, allowed + ", OPTIONS");
+      res.set(http::field::access_control_allow_headers,
+              "Authorization, Content-Type, If-None-Match, X-Folio-Principal, X-Request-Id");
+      res.set(http::field::access_control_max_age, "600");
+    }
+    Send(std::move(res));
+  }
+
+  // The request's Origin when --cors allows it ("*" allows any), else nullopt.
+  std::optional<std::string> AllowedOrigin() const {
+    const auto& origins = service_.config_.cors_origins;
+    if (origins.empty()) return std::nullopt;
+    auto it = request_.find(http::field::origin);
+    if (it == request_.end()) return std::nullopt;
+    std::string origin(it->value());
+    for (const std::string& allowed : origins) {
+      if (allowed == "*" || allowed == origin) return origin;
+    }
+    return std::nullopt;
   }
   template <typename Fn>
   void Enter(folio::app::Route route, Fn fn) {
@@ -316,7 +388,11 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   // Writes, type registration, permission rules and drafts need the token when one is set.
   bool RequireToken() {
     if (authorized_) return true;
-    Error(401, "this request needs Authorization: Bearer <token>");
+    HttpReply reply = ErrorReply(401, "this request needs Authorization: Bearer <token>",
+                                 request_.version(), request_.keep_alive(), route_);
+    // RFC 9110 §11.6.1: a 401 names the scheme that would do.
+    reply.message->fields().set(http::field::www_authenticate, "Bearer realm=\"folio\"");
+    Reply(std::move(reply));
     return false;
   }
 
@@ -457,16 +533,23 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     auto writer = WritePrincipal();
     if (!writer.ok()) return Fail(writer.status());
     std::visit([&writer](auto& o) { o.principal = *writer; }, op);
-    engine_.AsyncWrite(std::move(op),
-                       boost::asio::bind_executor(executor_, [self = shared_from_this(), status](
+    engine_.AsyncWrite(
+        std::move(op), boost::asio::bind_executor(executor_, [self = shared_from_this(), status](
                                                                  Result<storage::WriteResult> r) {
-                         self->Guarded([&] {
-                           if (!r.ok()) return self->Fail(r.status());
-                           if (status == 204)
-                             return self->Send(self->MakeResponse<http::empty_body>(204));
-                           self->Json(status, "{\"data\":" + r->document.ToJson() + "}");
-                         });
-                       }));
+          self->Guarded([&] {
+            if (!r.ok()) return self->Fail(r.status());
+            if (status == 204) return self->Send(self->MakeResponse<http::empty_body>(204));
+            auto res = self->MakeResponse<http::string_body>(status);
+            res.set(http::field::content_type, "application/json");
+            if (status == 201) {
+              res.set(http::field::location, "/v1/" + PercentEncodeSegment(self->tenant_) +
+                                                 "/documents/" +
+                                                 PercentEncodeSegment(r->document.root_id));
+            }
+            res.body() = "{\"data\":" + r->document.ToJson() + "}";
+            self->Send(std::move(res));
+          });
+        }));
   }
 
   void Create() {
@@ -765,11 +848,6 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     Error(404, "no route for " + std::string(request_.method_string()) + " " +
                    std::string(request_.target()));
   }
-  void MethodNotAllowed(folio::app::Route route) {
-    route_ = route;
-    Error(405, std::string(request_.method_string()) + " is not allowed on " +
-                   std::string(request_.target()));
-  }
 
   template <typename Body>
   void Send(http::response<Body>&& res) {
@@ -780,6 +858,14 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
 
   void Reply(HttpReply reply) {
     // Handlers already run on executor_ (bind_executor) or on the caller's strand.
+    if (auto origin = AllowedOrigin()) {
+      http::fields& f = reply.message->fields();
+      f.set(http::field::access_control_allow_origin, *origin);
+      f.set(http::field::vary, "Origin");
+      f.set(http::field::access_control_expose_headers,
+            "ETag, Location, X-Cache-Status, X-Cache-Source, X-Request-Id");
+    }
+    if (head_) reply.message->OmitBody();
     replied_ = true;
     done_(std::move(reply));
   }
@@ -793,6 +879,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   folio::app::Route route_ = Route::kUnmatched;
   bool authorized_ = false;
   bool replied_ = false;
+  bool head_ = false;
   std::string tenant_, type_, root_id_, slug_;
   int64_t version_ = 0;
 };

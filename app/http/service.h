@@ -7,11 +7,14 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "folio/engine/engine.h"
@@ -31,6 +34,13 @@ class OutgoingResponse {
   virtual ~OutgoingResponse() = default;
   // REQUIRES: *this outlives the write, until `done` runs.
   virtual void AsyncWrite(boost::beast::tcp_stream& stream, WriteHandler done) = 0;
+  // The response's header fields, for what applies to every response (CORS).
+  virtual boost::beast::http::fields& fields() = 0;
+  // The answer to a HEAD: the header as a GET would have it (Content-Length included), no body.
+  void OmitBody() { omit_body_ = true; }
+
+ protected:
+  bool omit_body_ = false;
 };
 
 template <typename Body>
@@ -39,11 +49,18 @@ class TypedResponse final : public OutgoingResponse {
   explicit TypedResponse(boost::beast::http::response<Body>&& response)
       : response_(std::move(response)) {}
   void AsyncWrite(boost::beast::tcp_stream& stream, WriteHandler done) override {
+    if (omit_body_) {
+      header_only_.emplace(response_);
+      boost::beast::http::async_write_header(stream, *header_only_, std::move(done));
+      return;
+    }
     boost::beast::http::async_write(stream, response_, std::move(done));
   }
+  boost::beast::http::fields& fields() override { return response_.base(); }
 
  private:
   boost::beast::http::response<Body> response_;
+  std::optional<boost::beast::http::response_serializer<Body>> header_only_;
 };
 
 struct HttpReply {

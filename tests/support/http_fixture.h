@@ -61,7 +61,7 @@ class Client {
   Response Do(http::verb verb, const std::string& target, const std::string& body = "",
               const std::map<std::string, std::string>& headers = {}) {
     Send(Make(verb, target, body, headers));
-    auto res = Read();
+    auto res = Read(/*header_only=*/verb == http::verb::head);
     if (!res) throw std::runtime_error("no response to " + target + ": " + last_error_.message());
     return std::move(*res);
   }
@@ -103,15 +103,18 @@ class Client {
   }
 
   // The next response, or nullopt when the connection ended (last_error() says how).
-  std::optional<Response> Read() {
-    Response res;
+  // `header_only`: the answer to a HEAD, whose Content-Length describes a body never sent.
+  std::optional<Response> Read(bool header_only = false) {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    parser.skip(header_only);
     beast::error_code ec;
     stream_.expires_after(kIoTimeout);
-    http::async_read(stream_, buffer_, res, [&](beast::error_code e, size_t) { ec = e; });
+    http::async_read(stream_, buffer_, parser, [&](beast::error_code e, size_t) { ec = e; });
     Run();
     last_error_ = ec;
     if (ec) return std::nullopt;
-    return res;
+    return parser.release();
   }
 
   // Waits for the server to close the connection; true if it did (EOF or reset) within
