@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "build_info.h"
 #include "cache_meta.h"
 #include "data_dir.h"
 #include "folio/engine/engine.h"
@@ -60,6 +61,25 @@ struct QueryFlags {
 class Cli {
  public:
   Cli(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
+
+  // The first word of the command line that is not a global option or its value, when it
+  // names no command; "" otherwise (CLI11 would only say a subcommand is required).
+  static std::string UnknownCommand(CLI::App& app, int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+      const std::string arg = argv[i];
+      if (arg.rfind("-", 0) == 0) {
+        if (arg.find('=') != std::string::npos) continue;
+        const CLI::Option* opt = app.get_option_no_throw(arg);
+        if (opt != nullptr && opt->get_type_size() != 0) ++i;  // its value follows
+        continue;
+      }
+      for (const CLI::App* sub : app.get_subcommands({})) {
+        if (sub->check_name(arg)) return "";
+      }
+      return arg;
+    }
+    return "";
+  }
 
   int Run(int argc, char** argv) {
     CLI::App app{"folio: a caching query engine over a SQLite document store"};
@@ -290,6 +310,17 @@ class Cli {
                        "(a running service's live counters are at GET /v1/stats)")
         ->callback([this] { code_ = Stats(); });
 
+    app.set_version_flag("--version", VersionLine(), "print folio's version and exit");
+    if (std::string unknown = UnknownCommand(app, argc, argv); !unknown.empty()) {
+      std::vector<std::string> names;
+      for (const CLI::App* sub : app.get_subcommands({}))
+        names.push_back(sub->get_name());
+      std::string hint = ClosestMatch(unknown, names);
+      err_ << "folio: unknown command '" << unknown << "'"
+           << (hint.empty() ? "" : "; did you mean '" + hint + "'?") << "\n"
+           << "Run 'folio --help' for the list of commands.\n";
+      return 2;
+    }
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,5 +1,7 @@
 #include "http/http_metrics.h"
 
+#include "build_info.h"
+
 #include <bit>
 #include <cstdio>
 
@@ -102,6 +104,10 @@ void Histogram(std::string& out, const char* name, const std::string& labels,
 std::string HttpMetrics::RenderPrometheus(const EngineStats& e) const {
   std::string out;
   out.reserve(8192);
+  out += "# HELP folio_build_info The running folio's version and its SQLite library.\n";
+  out += "# TYPE folio_build_info gauge\n";
+  out += "folio_build_info{version=\"" + std::string(FolioVersion()) + "\",sqlite=\"" +
+         std::string(SqliteVersion()) + "\"} 1\n";
   out += "# HELP folio_cache_hits_total Queries answered by each tier.\n";
   out += "# TYPE folio_cache_hits_total counter\n";
   out += "# HELP folio_cache_misses_total Lookups that missed each cache tier.\n";

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "build_info.h"
 #include "commands.h"
 #include "support/temp_dir.h"
 
@@ -584,6 +585,28 @@ TEST_F(CliTest, DataIsStoredExactlyAndCheckedAgainstTheTypesJsonSchema) {
                              R"({"id":"bad","queryableFields":[],"settings":{"jsonSchema":7}})"});
   EXPECT_NE(bad_schema.code, 0);
   EXPECT_NE(bad_schema.err.find("jsonSchema"), std::string::npos) << bad_schema.err;
+}
+
+// ---- The command itself (issue 14, item 3) --------------------------------------------------
+
+TEST_F(CliTest, VersionPrintsTheVersionAndUnknownCommandsSuggestTheClosest) {
+  CliRun version = Folio({"--version"});
+  EXPECT_EQ(version.code, 0) << version.err;
+  EXPECT_EQ(version.out.rfind("folio " + std::string(FolioVersion()) + " (SQLite ", 0), 0u)
+      << version.out;
+  CliRun typo = Folio({"qurey", "--type", "post"});
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_NE(typo.err.find("unknown command 'qurey'; did you mean 'query'?"), std::string::npos)
+      << typo.err;
+  CliRun far = Folio({"frobnicate"});
+  EXPECT_EQ(far.code, 2);
+  EXPECT_NE(far.err.find("unknown command 'frobnicate'"), std::string::npos) << far.err;
+  EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
+  // Global options and their values are not taken for the command.
+  CliRun known = Folio({"--tenant", "qurey", "init"});
+  EXPECT_EQ(known.code, 0) << known.err;
+  EXPECT_EQ(ClosestMatch("serv", {"seed", "serve", "stats"}), "serve");
+  EXPECT_EQ(ClosestMatch("xyz", {"seed", "serve"}), "");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "build_info.h"
 #include "support/http_fixture.h"
 
 namespace folio::app {
@@ -143,6 +144,14 @@ TEST_F(HttpConventionsTest, CreatedHasALocationAndUnauthorizedNamesTheScheme) {
   auto draft = c.Get("/v1/default/documents/" + root + "?status=draft");
   EXPECT_EQ(draft.result_int(), 401u);
   EXPECT_EQ(Header(draft, "WWW-Authenticate"), "Bearer realm=\"folio\"");
+}
+
+TEST_F(HttpConventionsTest, MetricsNameTheBuild) {
+  StartServer();
+  Client c = Connect();
+  auto metrics = c.Get("/metrics");
+  EXPECT_THAT(metrics.body(), HasSubstr("folio_build_info{version=\"" +
+                                        std::string(FolioVersion()) + "\",sqlite=\""));
 }
 
 }  // namespace
