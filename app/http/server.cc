@@ -1,9 +1,11 @@
 #include "http/server.h"
 
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -18,6 +20,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "http/access_log.h"
 #include "http/connection_limits.h"
 #include "http/service.h"
 
@@ -51,6 +54,9 @@ struct ServerContext {
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
   bool stopping = false;
   std::function<void()> on_last_session;  // called when stopping and the last session ends
+  // The access log (stderr), or null when it is off; and its lines' format.
+  std::shared_ptr<spdlog::logger> access_log;
+  LogFormat log_format;
 };
 
 // One connection: read a request, answer it, repeat while keep-alive. Every step runs on the
@@ -61,6 +67,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Start() {
     SetNoDelay();
+    RememberClient();
     bool late = false;
     {
       std::lock_guard lock(ctx_.mu);
@@ -105,6 +112,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // registered or counted, so it must not go on to be served.
   void Reject() {
     SetNoDelay();
+    RememberClient();
     ctx_.metrics.ConnectionRejected();
     reply_ = std::make_unique<HttpReply>(
         Service::ErrorReply(503, "too many connections; try again", 11, false));
@@ -120,6 +128,13 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   // Responses are written whole, in one call: Nagle's algorithm would only hold the last
   // segment of a response back until the client's delayed ACK (~40 ms).
+  void RememberClient() {
+    if (!ctx_.access_log) return;
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) client_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+  }
+
   void SetNoDelay() {
     beast::error_code ignored;
     stream_.socket().set_option(tcp::no_delay(true), ignored);
@@ -249,9 +264,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const Route route = reply_->route;
     const int64_t nanos = NowNanos() - started_;
     ctx_.metrics.Record(route, status, static_cast<uint64_t>(nanos));
-    if (ctx_.config.access_log) {
-      spdlog::info("{} {} {} {}B {:.3f}ms", method_, target_, status, bytes, nanos / 1e6);
-    }
+    if (ctx_.access_log) LogAccess(status, route, bytes, nanos);
     reply_.reset();
     if (ec) return Close();
     if (linger_after_write_ && !draining_) return Linger();
@@ -304,6 +317,27 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t discarded_ = 0;
   int64_t started_ = 0;
   std::string method_, target_;
+  std::string client_ = "-";
+
+  void LogAccess(unsigned status, Route route, std::size_t bytes, int64_t nanos) {
+    AccessLogEntry entry;
+    entry.unix_millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    entry.request_id = reply_->request_id.empty() ? std::string_view("-") : reply_->request_id;
+    entry.client = client_;
+    entry.method = method_;
+    entry.target = target_;
+    entry.route = RouteName(route);
+    entry.status = status;
+    entry.bytes = bytes;
+    entry.duration_ms = static_cast<double>(nanos) / 1e6;
+    entry.tier = reply_->tier;
+    const auto level = status >= 500   ? spdlog::level::err
+                       : status >= 400 ? spdlog::level::warn
+                                       : spdlog::level::info;
+    ctx_.access_log->log(level, "{}", FormatAccessLine(ctx_.log_format, entry));
+  }
 };
 
 // One io_context per thread, each with its own acceptor on the same port (SO_REUSEPORT: the
@@ -319,7 +353,17 @@ class HttpServer::Impl {
         ctx_{config_,  EffectiveMaxConnections(config.max_connections, FileDescriptorSoftLimit()),
              service_, metrics_,
              {},       {},
-             false,    {}} {
+             false,    {},
+             nullptr,  ParseLogFormat(config.log_format).value_or(LogFormat::kText)} {
+    if (config.access_log) {
+      // Not registered with spdlog: several servers may live in one process (tests).
+      ctx_.access_log = std::make_shared<spdlog::logger>(
+          "access", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+      // JSON and logfmt lines carry their own time and level: nothing may precede them.
+      ctx_.access_log->set_pattern(
+          ctx_.log_format == LogFormat::kText ? "[%Y-%m-%d %H:%M:%S.%e] [%l] %v" : "%v");
+      ctx_.access_log->set_level(spdlog::default_logger()->level());
+    }
     const int threads =
         config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
     for (int i = 0; i < threads; ++i)
@@ -333,8 +377,13 @@ class HttpServer::Impl {
     }
     signals_.emplace(workers_[0]->ioc);
     grace_timer_.emplace(workers_[0]->ioc);
+    sweep_timer_.emplace(workers_[0]->ioc);
     ctx_.on_last_session = [this] {
-      net::post(workers_[0]->ioc, [this] { grace_timer_->cancel(); });
+      net::post(workers_[0]->ioc, [this] {
+        grace_timer_->cancel();
+        sweep_timer_->cancel();
+        ReleaseWorkers();
+      });
     };
   }
 
@@ -386,8 +435,10 @@ class HttpServer::Impl {
   int max_connections() const { return ctx_.max_connections; }
 
   void Run() {
-    for (auto& worker : workers_)
+    for (auto& worker : workers_) {
+      worker->keep_running.emplace(worker->ioc.get_executor());
       DoAccept(*worker);
+    }
     std::vector<std::thread> threads;
     for (size_t i = 1; i < workers_.size(); ++i) {
       threads.emplace_back([this, i] { RunWorker(*workers_[i]); });
@@ -418,17 +469,53 @@ class HttpServer::Impl {
           if (auto s = weak.lock()) open.push_back(std::move(s));
         }
       }
-      if (open.empty()) return;
+      if (open.empty()) return ReleaseWorkers();
       for (auto& s : open)
         s->Drain();
+      SweepUntilDrained();
       grace_timer_->expires_after(std::chrono::milliseconds(config_.shutdown_grace_ms));
       grace_timer_->async_wait([this](beast::error_code ec) {
         if (ec) return;  // every session ended first
+        sweep_timer_->cancel();
+        {
+          std::lock_guard lock(ctx_.mu);
+          for (auto& [raw, weak] : ctx_.sessions) {
+            if (auto s = weak.lock()) s->ForceClose();
+          }
+        }
+        ReleaseWorkers();  // what the force-closed sessions still queue runs, then Run returns
+      });
+    });
+  }
+
+  // Lets each worker's run() return once it is out of work. Until then a worker keeps running
+  // even with nothing pending: a handler posted to it later (a Drain, a session's last
+  // completion) must find it running, or the session it holds would never end.
+  void ReleaseWorkers() {
+    for (auto& worker : workers_) {
+      net::post(worker->ioc, [w = worker.get()] { w->keep_running.reset(); });
+    }
+  }
+
+  // Drains every open session again every 50 ms until none is left (or the grace is over): a
+  // connection accepted on another thread while the shutdown took its list could otherwise
+  // be missed and hold Run() for the whole grace period (seen under load in tests and on CI).
+  // Drain is idempotent: a session already draining is left to finish its response.
+  void SweepUntilDrained() {
+    sweep_timer_->expires_after(std::chrono::milliseconds(50));
+    sweep_timer_->async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      std::vector<std::shared_ptr<Session>> open;
+      {
         std::lock_guard lock(ctx_.mu);
         for (auto& [raw, weak] : ctx_.sessions) {
-          if (auto s = weak.lock()) s->ForceClose();
+          if (auto s = weak.lock()) open.push_back(std::move(s));
         }
-      });
+      }
+      if (open.empty()) return;
+      for (auto& s : open)
+        s->Drain();
+      SweepUntilDrained();
     });
   }
 
@@ -441,6 +528,7 @@ class HttpServer::Impl {
       ctx_.on_last_session = nullptr;
     }
     grace_timer_.reset();
+    sweep_timer_.reset();
     signals_.reset();
     workers_.clear();
   }
@@ -454,6 +542,8 @@ class HttpServer::Impl {
     net::io_context ioc{1};  // run by one thread: Asio may skip its internal locking
     tcp::acceptor acceptor{ioc};
     net::steady_timer accept_retry{ioc};
+    // Held from Run() until the shutdown has no session left (ReleaseWorkers).
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> keep_running;
     AcceptBackoff backoff;
     RateLimitedLog accept_log{std::chrono::seconds(1)};
   };
@@ -506,6 +596,7 @@ class HttpServer::Impl {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::optional<net::signal_set> signals_;
   std::optional<net::steady_timer> grace_timer_;
+  std::optional<net::steady_timer> sweep_timer_;  // SweepUntilDrained's
   HttpMetrics metrics_;
   Service service_;
   ServerContext ctx_;
