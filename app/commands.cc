@@ -18,6 +18,7 @@
 #include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
 #include "folio/storage/type_format.h"
+#include "http/access_log.h"
 #include "http/connection_limits.h"
 #include "http/principal_header.h"
 #include "http/server.h"
@@ -257,6 +258,11 @@ class Cli {
         ->capture_default_str();
     serve->add_option("--request-timeout-ms", http.request_timeout_ms)->capture_default_str();
     serve->add_option("--idle-timeout-ms", http.idle_timeout_ms)->capture_default_str();
+    serve
+        ->add_option("--log-format", http.log_format,
+                     "access log lines on stderr: text, json or logfmt (with request id, "
+                     "client, route, status, bytes, duration and the tier that answered)")
+        ->capture_default_str();
     serve->add_option("--cors", http.cors_origins,
                       "origins browsers may call the API from (CORS), e.g. https://app.example; "
                       "* for any");
@@ -291,6 +297,8 @@ class Cli {
           merged.idle_timeout_ms = http.idle_timeout_ms;
         else if (name == "--cors")
           merged.cors_origins = http.cors_origins;
+        else if (name == "--log-format")
+          merged.log_format = http.log_format;
       }
       if (no_access_log) merged.access_log = false;
       code_ = Serve(merged);
@@ -704,6 +712,10 @@ class Cli {
   }
 
   int Serve(const HttpConfig& config) {
+    if (!ParseLogFormat(config.log_format)) {
+      return Fail(Status::InvalidArgument("--log-format '" + config.log_format +
+                                          "' is not text, json or logfmt"));
+    }
     auto level = spdlog::level::from_str(config.log_level);
     if (level == spdlog::level::off && config.log_level != "off") {
       return Fail(Status::InvalidArgument("--log-level '" + config.log_level + "' is unknown"));

@@ -75,6 +75,8 @@ Status LoadHttpConfigFile(const std::string& path, HttpConfig* c) {
         FOLIO_RETURN_IF_ERROR(NonNegative(path, key, value, &c->shutdown_grace_ms));
       else if (key == "log-level")
         c->log_level = value.get<std::string>();
+      else if (key == "log-format")
+        c->log_format = value.get<std::string>();
       else if (key == "access-log")
         c->access_log = value.get<bool>();
       else if (key == "cors")  // an origin, or a list of them

@@ -23,6 +23,8 @@ struct HttpConfig {
   int64_t shutdown_grace_ms = 10'000;  // in-flight requests get this long after SIGINT/SIGTERM
   std::string log_level = "info";      // trace, debug, info, warn, error, off
   bool access_log = true;
+  // The access log's lines: "text" (the default), "json" (one object per line) or "logfmt".
+  std::string log_format = "text";
   // Origins a browser may call the API from (CORS); "*" allows any. Empty: no CORS headers.
   std::vector<std::string> cors_origins{};
 };

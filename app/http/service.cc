@@ -1,13 +1,16 @@
 #include "http/service.h"
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/version.hpp>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "cache_meta.h"
 #include "folio/base/text_checks.h"
@@ -825,6 +828,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     res.set(http::field::content_type, "application/json");
     res.set("X-Cache-Status", tier == Tier::kDatabase ? "MISS" : "HIT");
     res.set("X-Cache-Source", TierName(tier));
+    tier_ = TierName(tier);
     res.set(http::field::cache_control,
             is_public ? "public, max-age=0, must-revalidate" : "private, no-store");
   }
@@ -856,6 +860,20 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     Reply(HttpReply{std::make_unique<TypedResponse<Body>>(std::move(res)), route_, status});
   }
 
+  // The client's X-Request-Id when it is a sane token (1-128 visible ASCII characters), else
+  // one made here: unique within the process, and across restarts by a random prefix.
+  std::string RequestId() const {
+    auto it = request_.find("X-Request-Id");
+    if (it != request_.end()) {
+      std::string_view id(it->value().data(), it->value().size());
+      const bool sane =
+          !id.empty() && id.size() <= 128 &&
+          std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+      if (sane) return std::string(id);
+    }
+    return service_.NextRequestId();
+  }
+
   void Reply(HttpReply reply) {
     // Handlers already run on executor_ (bind_executor) or on the caller's strand.
     if (auto origin = AllowedOrigin()) {
@@ -866,6 +884,9 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
             "ETag, Location, X-Cache-Status, X-Cache-Source, X-Request-Id");
     }
     if (head_) reply.message->OmitBody();
+    reply.request_id = RequestId();
+    reply.message->fields().set("X-Request-Id", reply.request_id);
+    reply.tier = tier_;
     replied_ = true;
     done_(std::move(reply));
   }
@@ -880,12 +901,24 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   bool authorized_ = false;
   bool replied_ = false;
   bool head_ = false;
+  const char* tier_ = "-";
   std::string tenant_, type_, root_id_, slug_;
   int64_t version_ = 0;
 };
 
 Service::Service(Engine& engine, HttpMetrics& metrics, const HttpConfig& config)
-    : engine_(engine), metrics_(metrics), config_(config) {}
+    : engine_(engine),
+      metrics_(metrics),
+      config_(config),
+      request_id_prefix_(static_cast<uint32_t>(std::random_device{}())) {}
+
+std::string Service::NextRequestId() {
+  const uint64_t n = request_counter_.fetch_add(1, std::memory_order_relaxed);
+  char id[32];
+  std::snprintf(id, sizeof(id), "%08x-%08llx", request_id_prefix_,
+                static_cast<unsigned long long>(n));
+  return id;
+}
 
 void Service::Handle(HttpRequest request, boost::asio::any_io_executor executor,
                      std::function<void(HttpReply)> done) {

@@ -5,6 +5,7 @@
 // back on the connection's executor. Thread-safe: one Service serves every connection.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/fields.hpp>
@@ -12,6 +13,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -67,6 +69,10 @@ struct HttpReply {
   std::unique_ptr<OutgoingResponse> message;
   Route route;
   unsigned status;
+  // For the access log: the request's id (X-Request-Id, echoed or made) and the tier that
+  // answered ("memory", "kv", "database"; "-" when no cache tier was involved).
+  std::string request_id{};
+  const char* tier = "-";
 };
 
 class Service {
@@ -83,11 +89,17 @@ class Service {
   static HttpReply ErrorReply(unsigned status, std::string_view message, unsigned version,
                               bool keep_alive, Route route = Route::kUnmatched);
 
+  // A fresh request id: this process's random prefix and a counter ("5f3a9c1e-0000002a").
+  // Thread-safe.
+  std::string NextRequestId();
+
  private:
   class Call;
   Engine& engine_;
   HttpMetrics& metrics_;
   const HttpConfig& config_;
+  const uint32_t request_id_prefix_;
+  std::atomic<uint64_t> request_counter_{0};
 };
 
 }  // namespace folio::app

@@ -154,5 +154,20 @@ TEST_F(HttpConventionsTest, MetricsNameTheBuild) {
                                         std::string(FolioVersion()) + "\",sqlite=\""));
 }
 
+TEST_F(HttpConventionsTest, EveryAnswerCarriesARequestId) {
+  StartServer();
+  Client c = Connect();
+  EXPECT_EQ(Header(c.Get("/healthz", {{"X-Request-Id", "trace-42"}}), "X-Request-Id"), "trace-42");
+  const std::string a = Header(c.Get("/healthz"), "X-Request-Id");
+  const std::string b = Header(c.Get("/v1/nope"), "X-Request-Id");
+  EXPECT_FALSE(a.empty());
+  EXPECT_FALSE(b.empty());
+  EXPECT_NE(a, b);
+  // An id that could forge a log line or a header is replaced, not echoed.
+  const std::string spaced = Header(c.Get("/healthz", {{"X-Request-Id", "a b"}}), "X-Request-Id");
+  EXPECT_NE(spaced, "a b");
+  EXPECT_FALSE(spaced.empty());
+}
+
 }  // namespace
 }  // namespace folio::app
