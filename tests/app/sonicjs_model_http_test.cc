@@ -42,11 +42,6 @@ class SonicJsModelTest : public HttpServerTest {
     return c.Do(verb, target, body.is_null() ? "" : body.dump(), Auth());
   }
 
-  // The error message of a 4xx response.
-  static std::string MessageOf(const Response& res) {
-    return Body(res)["error"]["message"].get<std::string>();
-  }
-
   // The root ids of `tenant`'s documents of `type` on `status`'s axis (first 100).
   std::vector<std::string> Listed(Client& c, const std::string& type,
                                   const std::string& status = "draft",

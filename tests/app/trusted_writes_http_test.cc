@@ -40,10 +40,6 @@ class TrustedWritesTest : public HttpServerTest {
     ASSERT_EQ(res.result_int(), 200u) << res.body();
   }
 
-  static std::string MessageOf(const Response& res) {
-    return Body(res)["error"]["message"].get<std::string>();
-  }
-
   static std::map<std::string, std::string> As(const std::string& principal) {
     return Auth({{"X-Folio-Principal", principal}});
   }

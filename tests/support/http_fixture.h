@@ -163,6 +163,11 @@ inline std::string ErrorCodeOf(const Response& res) {
   return j["error"]["code"].get<std::string>();
 }
 
+// The error message of a 4xx/5xx response.
+inline std::string MessageOf(const Response& res) {
+  return Body(res)["error"]["message"].get<std::string>();
+}
+
 // ---- The fixture: an Engine and an HttpServer on a temp data dir --------------------------
 
 class HttpServerTest : public ::testing::Test {
