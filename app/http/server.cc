@@ -461,14 +461,7 @@ class HttpServer::Impl {
           w->accept_retry.cancel();
         });
       }
-      std::vector<std::shared_ptr<Session>> open;
-      {
-        std::lock_guard lock(ctx_.mu);
-        ctx_.stopping = true;
-        for (auto& [raw, weak] : ctx_.sessions) {
-          if (auto s = weak.lock()) open.push_back(std::move(s));
-        }
-      }
+      std::vector<std::shared_ptr<Session>> open = OpenSessions(/*begin_stopping=*/true);
       if (open.empty()) return ReleaseWorkers();
       for (auto& s : open)
         s->Drain();
@@ -477,15 +470,23 @@ class HttpServer::Impl {
       grace_timer_->async_wait([this](beast::error_code ec) {
         if (ec) return;  // every session ended first
         sweep_timer_->cancel();
-        {
-          std::lock_guard lock(ctx_.mu);
-          for (auto& [raw, weak] : ctx_.sessions) {
-            if (auto s = weak.lock()) s->ForceClose();
-          }
-        }
+        for (auto& s : OpenSessions())
+          s->ForceClose();
         ReleaseWorkers();  // what the force-closed sessions still queue runs, then Run returns
       });
     });
+  }
+
+  // The sessions still open. With `begin_stopping`, marks the shutdown begun in the same
+  // critical section, so a session registering later knows it is late (Session::Start).
+  std::vector<std::shared_ptr<Session>> OpenSessions(bool begin_stopping = false) {
+    std::vector<std::shared_ptr<Session>> open;
+    std::lock_guard lock(ctx_.mu);
+    if (begin_stopping) ctx_.stopping = true;
+    for (auto& [raw, weak] : ctx_.sessions) {
+      if (auto s = weak.lock()) open.push_back(std::move(s));
+    }
+    return open;
   }
 
   // Lets each worker's run() return once it is out of work. Until then a worker keeps running
@@ -505,13 +506,7 @@ class HttpServer::Impl {
     sweep_timer_->expires_after(std::chrono::milliseconds(50));
     sweep_timer_->async_wait([this](beast::error_code ec) {
       if (ec) return;
-      std::vector<std::shared_ptr<Session>> open;
-      {
-        std::lock_guard lock(ctx_.mu);
-        for (auto& [raw, weak] : ctx_.sessions) {
-          if (auto s = weak.lock()) open.push_back(std::move(s));
-        }
-      }
+      std::vector<std::shared_ptr<Session>> open = OpenSessions();
       if (open.empty()) return;
       for (auto& s : open)
         s->Drain();

@@ -326,15 +326,12 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   void OtherVerb(folio::app::Route route, http::verb verb, const std::string& allowed) {
     route_ = route;
     if (verb == http::verb::options) return Options(allowed);
-    auto res = MakeResponse<http::string_body>(405);
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::allow, allowed);
-    res.body() = json{{"error",
-                       {{"code", ErrorCode(405)},
-                        {"message", std::string(request_.method_string()) + " is not allowed on " +
-                                        std::string(request_.target()) + "; allowed: " + allowed}}}}
-                     .dump(-1, ' ', false, json::error_handler_t::replace);
-    Send(std::move(res));
+    HttpReply reply = ErrorReply(405,
+                                 std::string(request_.method_string()) + " is not allowed on " +
+                                     std::string(request_.target()) + "; allowed: " + allowed,
+                                 request_.version(), request_.keep_alive(), route_);
+    reply.message->fields().set(http::field::allow, allowed);
+    Reply(std::move(reply));
   }
 
   // OPTIONS: 204 with Allow; for a CORS preflight from an allowed origin, the methods and
@@ -401,10 +398,9 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
 
   // The reader: the X-Folio-Principal a token-carrying backend vouches for, else public.
   Result<storage::Principal> Principal() const {
-    if (service_.config_.token.empty() || !authorized_) return storage::Principal{};
-    auto it = request_.find(kPrincipalHeader);
-    if (it == request_.end()) return storage::Principal{};
-    return ParsePrincipalHeader(std::string_view(it->value().data(), it->value().size()));
+    auto named = WritePrincipal();  // the same header, read the same way
+    if (!named.ok()) return named.status();
+    return named->value_or(storage::Principal{});
   }
 
   // The writer: the X-Folio-Principal a token-carrying backend vouches for, whose rights the
