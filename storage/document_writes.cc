@@ -66,8 +66,28 @@ Result<std::string> CompactObject(std::string_view text, const char* what) {
   return compact;
 }
 
-// Checks a document's data against its type; returns what is stored (the client's bytes,
-// whitespace aside) and its parsed form, for the checks and the derived rows.
+// Checks a document's data, already compact (a CompactObject or MergePatch result), against
+// its type; returns what is stored and its parsed form, for the checks and the derived rows.
+Result<PreparedData> CheckCompactData(std::string compact, const TypeInfo& type) {
+  if (compact.size() > kMaxDataBytes) {
+    return Status::TooLarge("data is " + std::to_string(compact.size()) + " bytes; the limit is " +
+                            std::to_string(kMaxDataBytes) + " (1 MiB)");
+  }
+  // CompactJson admitted only what nlohmann reads (UTF-8, no lone surrogates), except a
+  // number beyond a double's range (1e400), which the checks below cannot compare.
+  json parsed;
+  try {
+    parsed = json::parse(compact);
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument(std::string("data cannot be checked: ") + e.what());
+  }
+  FOLIO_RETURN_IF_ERROR(detail::CheckFieldValues(type.definition, parsed));
+  if (type.data_schema) FOLIO_RETURN_IF_ERROR(type.data_schema->Validate(parsed));
+  return PreparedData{std::move(compact), std::move(parsed)};
+}
+
+// A client's data as written: checked, compacted (the client's bytes, whitespace aside) and
+// checked against its type.
 Result<PreparedData> PrepareData(const std::string& text, const TypeInfo& type) {
   if (text.size() > kMaxDataBytes) {
     return Status::TooLarge("data is " + std::to_string(text.size()) + " bytes; the limit is " +
@@ -75,20 +95,27 @@ Result<PreparedData> PrepareData(const std::string& text, const TypeInfo& type) 
   }
   auto compact = CompactObject(text, "data");
   if (!compact.ok()) return compact.status();
-  if (compact->size() > kMaxDataBytes) {
-    return Status::TooLarge("data is over the 1 MiB limit");
+  return CheckCompactData(std::move(*compact), type);
+}
+
+// A merge patch (RFC 7396) over `stored`, the current draft's data, rewritten as text: every
+// key the patch does not touch keeps its place and its bytes. The merged result is compact
+// already, so it is checked against the type without being read again.
+Result<PreparedData> PatchData(const std::string& patch_text, const std::string& stored,
+                               const std::string& root_id, const TypeInfo& type) {
+  if (patch_text.size() > kMaxDataBytes) {
+    return Status::TooLarge("patch is over the 1 MiB limit");
   }
-  // CompactJson admitted only what nlohmann reads (UTF-8, no lone surrogates), except a
-  // number beyond a double's range (1e400), which the checks below cannot compare.
-  json parsed;
-  try {
-    parsed = json::parse(*compact);
-  } catch (const json::exception& e) {
-    return Status::InvalidArgument(std::string("data cannot be checked: ") + e.what());
+  auto patch = CompactObject(patch_text, "patch data");
+  if (!patch.ok()) return patch.status();
+  auto base = CompactObject(stored, "the stored data being patched");
+  if (!base.ok()) {
+    return Status::Corruption("stored data of '" + root_id +
+                              "' cannot be patched: " + base.status().message());
   }
-  FOLIO_RETURN_IF_ERROR(detail::CheckFieldValues(type.definition, parsed));
-  if (type.data_schema) FOLIO_RETURN_IF_ERROR(type.data_schema->Validate(parsed));
-  return PreparedData{std::move(*compact), std::move(parsed)};
+  auto merged = MergePatch(*base, *patch);
+  if (!merged.ok()) return merged.status();
+  return CheckCompactData(std::move(*merged), type);
 }
 
 Status ValidateWindow(const DocumentFields& f) {
@@ -253,26 +280,8 @@ class Writer {
     if (!type.ok()) return type.status();
     FOLIO_RETURN_IF_ERROR(
         CheckAllowed(principal, **type, tenant, root_id, detail::WritePermission::kUpdate));
-    std::string merged_text;
-    const std::string* text = &data_text;
-    if (merge) {
-      if (data_text.size() > kMaxDataBytes) {
-        return Status::TooLarge("patch is over the 1 MiB limit");
-      }
-      auto patch = CompactObject(data_text, "patch data");
-      if (!patch.ok()) return patch.status();
-      // Byte-exact: every key the patch does not touch keeps its place and its text.
-      auto base = CompactObject(current->data, "the stored data being patched");
-      if (!base.ok()) {
-        return Status::Corruption("stored data of '" + root_id +
-                                  "' cannot be patched: " + base.status().message());
-      }
-      auto merged = MergePatch(*base, *patch);
-      if (!merged.ok()) return merged.status();
-      merged_text = std::move(*merged);
-      text = &merged_text;
-    }
-    auto data = PrepareData(*text, **type);
+    auto data = merge ? PatchData(data_text, current->data, root_id, **type)
+                      : PrepareData(data_text, **type);
     if (!data.ok()) return data.status();
     DocumentFields window = fields;
     if ((fields.clear_scheduled_at && fields.scheduled_at) ||
