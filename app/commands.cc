@@ -657,13 +657,14 @@ class Cli {
     return q;
   }
 
-  // Prints pages as the HTTP service answers them, one per line:
+  // Prints pages one per line, as the HTTP service's body with the tier that answered added
+  // (HTTP says it in X-Cache-Status / X-Cache-Source, so its body is the same from every tier):
   // {"data":[…],"meta":{"count":n,"next_cursor":…,"cache":{"hit":…,"source":…}}}
   int WalkPages(Engine& engine, storage::Query q, bool all) {
     for (;;) {
       auto page = engine.Query(q);
       if (!page.ok()) return Fail(page.status());
-      out_ << page->body_prefix() << CacheMetaJson(page->tier()) << "}}\n";
+      out_ << PageJsonWithCacheMeta(*page) << "\n";
       if (!all || !page->next_cursor()) return 0;
       q.cursor = std::string(*page->next_cursor());
     }

@@ -28,6 +28,7 @@ std::string StatsToJson(const EngineStats& s) {
                         {"kv", TierJson(s.kv)},
                         {"database", TierJson(s.database)}}},
                       {"coalesced_misses", s.coalesced_misses},
+                      {"derived_forms", s.derived_forms},
                       {"writes", s.writes},
                       {"invalidations", s.invalidations},
                       {"stale_fills", s.stale_fills},

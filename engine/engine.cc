@@ -1,5 +1,7 @@
 #include "folio/engine/engine.h"
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
@@ -269,7 +271,8 @@ class Engine::Impl {
 
   detail::StripedCounter memory_hits, memory_misses, memory_fills;
   detail::StripedCounter kv_hits, kv_misses, kv_stale;
-  detail::StripedCounter database_reads, coalesced, writes, stale_fills, external_changes;
+  detail::StripedCounter database_reads, coalesced, writes, stale_fills, external_changes,
+      derived_forms;
   detail::StripedHistogram memory_latency;
   detail::AtomicHistogram kv_latency, database_latency;
 };
@@ -378,6 +381,30 @@ std::optional<PageRef> Engine::LookupMemory(const Lookup& lookup) {
   impl.memory_hits.Add();
   if (sample) impl.memory_latency.Record(static_cast<uint64_t>(SteadyNanos() - start));
   return PageRef(std::move(hit), Tier::kMemory);
+}
+
+std::shared_ptr<const std::string> Engine::DerivedForm(
+    const PageRef& page, std::string_view form,
+    const std::function<std::optional<std::string>(std::string_view body)>& derive) {
+  Impl& impl = *impl_;
+  // 'F' + form + ':' + tag: never 24 bytes long, so never a page's or a document's key. Built
+  // on the stack: a hit allocates nothing.
+  std::array<char, 64> buffer;
+  const std::string_view tag = page.content_tag();
+  if (form.size() + 2 + tag.size() > buffer.size()) return nullptr;  // no such form is made here
+  char* end = buffer.data();
+  *end++ = 'F';
+  end = std::copy(form.begin(), form.end(), end);
+  *end++ = ':';
+  end = std::copy(tag.begin(), tag.end(), end);
+  const std::string_view key(buffer.data(), static_cast<size_t>(end - buffer.data()));
+  if (cache::Value hit = impl.l1->Lookup(key)) return hit;
+  std::optional<std::string> made = derive(page.body());
+  if (!made) return nullptr;
+  impl.derived_forms.Add();
+  auto bytes = std::make_shared<const std::string>(std::move(*made));
+  impl.l1->Insert(key, bytes);
+  return bytes;
 }
 
 Result<PageRef> Engine::Query(const storage::Query& query) {
@@ -635,6 +662,7 @@ EngineStats Engine::Stats() const {
   s.database.hits = impl.database_reads.Sum();
   s.database.latency = impl.database_latency.Snapshot();
   s.coalesced_misses = impl.coalesced.Sum();
+  s.derived_forms = impl.derived_forms.Sum();
   s.writes = impl.writes.Sum();
   s.invalidations = impl.freshness->invalidations();
   s.stale_fills = impl.stale_fills.Sum();

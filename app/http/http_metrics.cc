@@ -142,6 +142,9 @@ std::string HttpMetrics::RenderPrometheus(const EngineStats& e) const {
           e.coalesced_misses);
   counter("folio_invalidations_total", "Cached pages and documents dropped by changes.",
           e.invalidations);
+  counter("folio_derived_forms_total",
+          "Compressed forms of pages made (once per fill and coding) and kept in L1.",
+          e.derived_forms);
   counter("folio_stale_fills_total",
           "Reads kept out of the caches: a change applied since their read touched them.",
           e.stale_fills);

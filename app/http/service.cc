@@ -12,11 +12,11 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "cache_meta.h"
 #include "folio/base/text_checks.h"
 #include "folio/storage/document_store.h"
 #include "folio/storage/exact_json.h"
 #include "folio/storage/type_format.h"
+#include "http/content_coding.h"
 #include "http/page_body.h"
 #include "http/principal_header.h"
 #include "http/request_target.h"
@@ -450,12 +450,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
                            executor_, [self = shared_from_this(), is_public](Result<PageRef> page) {
                              self->Guarded([&] {
                                if (!page.ok()) return self->Fail(page.status());
-                               auto res = self->MakeResponse<SharedPageBody>(200);
-                               self->CacheHeaders(res, page->tier(), is_public);
-                               res.body().owner = page->bytes();
-                               res.body().shared = page->body_prefix();
-                               res.body().tail = CacheMetaJson(page->tier()) + "}}";
-                               self->Send(std::move(res));
+                               self->SendPage(*page, is_public);
                              });
                            }));
   }
@@ -655,10 +650,72 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
                      }));
   }
 
+  // A listing page: its stored body as it is (shared, never copied), or the coded form the
+  // client accepts, made once per fill and kept beside the page in L1; 304 when the client's
+  // copy is current.
+  void SendPage(const PageRef& page, bool is_public) {
+    const std::string_view tag = page.content_tag();
+    ContentCoding coding = ContentCoding::kIdentity;
+    if (page.body().size() >= kMinCodedBytes)
+      coding = NegotiateCoding(Field(http::field::accept_encoding));
+    if (NotModified(page.tier(), is_public, tag, coding, /*varies=*/true)) return;
+    std::shared_ptr<const std::string> coded;
+    if (coding != ContentCoding::kIdentity) {
+      coded = engine_.DerivedForm(page, ContentCodingName(coding), [coding](std::string_view body) {
+        return CodedBytes(coding, body);
+      });
+      if (coded == nullptr) coding = ContentCoding::kIdentity;  // the library failed: send it plain
+    }
+    auto res = MakeResponse<SharedPageBody>(200);
+    CacheHeaders(res, page.tier(), is_public);
+    ValidatorHeaders(res, tag, coding, /*varies=*/true);
+    if (coded != nullptr) {
+      res.set(http::field::content_encoding, ContentCodingName(coding));
+      res.body().shared = *coded;
+      res.body().owner = std::move(coded);
+    } else {
+      res.body().owner = page.bytes();
+      res.body().shared = page.body();
+    }
+    Send(std::move(res));
+  }
+
+  // Answers 304 Not Modified, with the headers the 200 would carry but no body, when the
+  // request's If-None-Match names `tag` (in any coding).
+  bool NotModified(Tier tier, bool is_public, std::string_view tag, ContentCoding coding,
+                   bool varies) {
+    const std::string_view if_none_match = Field(http::field::if_none_match);
+    if (if_none_match.empty() || !IfNoneMatchMatches(if_none_match, tag)) return false;
+    auto res = MakeResponse<http::empty_body>(304);
+    CacheHeaders(res, tier, is_public);
+    res.erase(http::field::content_type);
+    ValidatorHeaders(res, tag, coding, varies);
+    Send(std::move(res));
+    return true;
+  }
+
+  template <typename Response>
+  void ValidatorHeaders(Response& res, std::string_view tag, ContentCoding coding, bool varies) {
+    res.set(http::field::etag, EntityTag(tag, coding));
+    if (varies) res.set(http::field::vary, "Accept-Encoding");
+  }
+
+  std::string_view Field(http::field name) const {
+    auto it = request_.find(name);
+    if (it == request_.end()) return {};
+    return std::string_view(it->value().data(), it->value().size());
+  }
+
+  // A single document: never coded (most are a few hundred bytes; coding one per request
+  // would cost more than it saves), its ETag hashed here (a few ns per byte).
   void SendDocument(const Result<DocumentRef>& doc, bool is_public) {
     if (!doc.ok()) return Fail(doc.status());
+    const std::string tag = ContentTagOf(doc->json());
+    if (NotModified(doc->tier(), is_public, tag, ContentCoding::kIdentity, /*varies=*/false))
+      return;
     auto res = MakeResponse<SharedPageBody>(200);
     CacheHeaders(res, doc->tier(), is_public);
+    ValidatorHeaders(res, tag, ContentCoding::kIdentity, /*varies=*/false);
     res.body().head = "{\"data\":";
     res.body().owner = doc->bytes();
     res.body().shared = doc->json();
@@ -852,7 +909,8 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   template <typename Body>
   void Send(http::response<Body>&& res) {
     unsigned status = res.result_int();
-    res.prepare_payload();
+    // A 304 has no body by definition: no Content-Length (it would have to be the 200's).
+    if (status != 304) res.prepare_payload();
     Reply(HttpReply{std::make_unique<TypedResponse<Body>>(std::move(res)), route_, status});
   }
 
@@ -875,7 +933,9 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     if (auto origin = AllowedOrigin()) {
       http::fields& f = reply.message->fields();
       f.set(http::field::access_control_allow_origin, *origin);
-      f.set(http::field::vary, "Origin");
+      auto vary = f.find(http::field::vary);
+      f.set(http::field::vary,
+            vary == f.end() ? std::string("Origin") : std::string(vary->value()) + ", Origin");
       f.set(http::field::access_control_expose_headers,
             "ETag, Location, X-Cache-Status, X-Cache-Source, X-Request-Id");
     }

@@ -2,6 +2,9 @@
 
 #include <cstring>
 
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
 #include "detail/query_key.h"
 #include "folio/engine/page.h"
 
@@ -9,7 +12,8 @@ namespace folio {
 namespace detail {
 namespace {
 
-constexpr char kPageMagic[4] = {'F', 'P', 'G', '3'};
+constexpr char kPageMagic[4] = {'F', 'P', 'G', '4'};
+constexpr size_t kContentTagAt = 28;
 constexpr char kDocumentMagic[4] = {'F', 'D', 'C', '3'};
 
 void PutU32(std::string& out, size_t at, uint32_t v) {
@@ -20,6 +24,32 @@ uint32_t GetU32(std::string_view in, size_t at) {
   uint32_t v;
   std::memcpy(&v, in.data() + at, 4);
   return v;
+}
+
+// XXH3-128 of `bytes` as 32 lower-case hex digits at `out`.
+void WriteContentTag(std::string_view bytes, char* out) {
+  const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (uint64_t word : {h.high64, h.low64}) {
+    for (int shift = 60; shift >= 0; shift -= 4)
+      *out++ = kHex[(word >> shift) & 0xf];
+  }
+}
+
+// The body's tag, written into the header: a strong validator of the body, computed once per
+// fill. A tag a damaged L2 value could carry is refused by IsWellFormedPage before it can
+// reach an HTTP header.
+void PutContentTag(std::string& page) {
+  const uint32_t body_end = GetU32(page, 24);
+  WriteContentTag(std::string_view(page).substr(kPageHeaderBytes, body_end - kPageHeaderBytes),
+                  page.data() + kContentTagAt);
+}
+
+bool IsContentTag(std::string_view tag) {
+  for (char c : tag) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
 }
 
 template <typename T>
@@ -173,13 +203,14 @@ void FinishPage(std::string& s, size_t docs_at, const storage::Page& page,
   } else {
     s += "null";
   }
-  s += ",\"cache\":";
+  s += "}}";
   PutU32(s, 4, static_cast<uint32_t>(page.count));
   PutU32(s, 8, static_cast<uint32_t>(docs_at));
   PutU32(s, 12, static_cast<uint32_t>(docs_len));
   PutU32(s, 16, page.next_cursor ? static_cast<uint32_t>(cursor_at) : kNoCursor);
   PutU32(s, 20, page.next_cursor ? static_cast<uint32_t>(page.next_cursor->size()) : 0);
   PutU32(s, 24, static_cast<uint32_t>(s.size()));
+  PutContentTag(s);
 
   Append<int64_t>(s, trailer.read_at.seq);
   Append<int64_t>(s, trailer.read_at.salt);
@@ -206,6 +237,7 @@ bool IsWellFormedPage(std::string_view b) {
   if (b.size() < kPageHeaderBytes || std::memcmp(b.data(), kPageMagic, 4) != 0) return false;
   const uint64_t body_end = GetU32(b, 24);
   if (body_end < kPageHeaderBytes || body_end > b.size()) return false;
+  if (!IsContentTag(b.substr(kContentTagAt, kContentTagBytes))) return false;
   const uint64_t docs_at = GetU32(b, 8), docs_len = GetU32(b, 12);
   if (docs_at < kPageHeaderBytes || docs_at + docs_len > body_end) return false;
   const uint32_t cursor_at = GetU32(b, 16);
@@ -291,6 +323,12 @@ storage::LogPosition DocumentReadAt(std::string_view document) {
 
 }  // namespace detail
 
+std::string ContentTagOf(std::string_view bytes) {
+  std::string tag(detail::kContentTagBytes, '\0');
+  detail::WriteContentTag(bytes, tag.data());
+  return tag;
+}
+
 const char* TierName(Tier tier) {
   switch (tier) {
     case Tier::kMemory:
@@ -320,9 +358,13 @@ std::optional<std::string_view> PageRef::next_cursor() const {
   return std::string_view(*bytes_).substr(at, detail::GetU32(*bytes_, 20));
 }
 
-std::string_view PageRef::body_prefix() const {
+std::string_view PageRef::body() const {
   const uint32_t end = detail::GetU32(*bytes_, 24);
   return std::string_view(*bytes_).substr(detail::kPageHeaderBytes, end - detail::kPageHeaderBytes);
+}
+
+std::string_view PageRef::content_tag() const {
+  return std::string_view(*bytes_).substr(detail::kContentTagAt, detail::kContentTagBytes);
 }
 
 std::string_view DocumentRef::json() const {

@@ -1,13 +1,18 @@
 // The bytes of a cached page and of a cached document, the same in L1 and L2.
 //
 // A page:
-//   magic "FPG3" | count u32 | documents offset u32 | documents length u32 |
+//   magic "FPG4" | count u32 | documents offset u32 | documents length u32 |
 //   cursor offset u32 | cursor length u32 (0xffffffff: none) | body end u32 |
-//   body prefix | dependency trailer
-// where the body prefix is {"data":[…],"meta":{"count":N,"next_cursor":"…"|null,"cache":
-// and the offsets point into it (relative to the start of the bytes). The trailer says what
-// the page depends on (PageTrailer), so an entry read back from L2 — by this process after a
-// restart, or by another process — can be checked against the changes since it was read.
+//   content tag: 32 lower-case hex digits (XXH3-128 of the body) |
+//   body | dependency trailer
+// where the body is the page's whole HTTP body, {"data":[…],"meta":{"count":N,
+// "next_cursor":"…"|null}}, the same whichever tier serves it, and the offsets point into it
+// (relative to the start of the bytes). The content tag is computed once, when the page is
+// filled, and is what HTTP sends as its ETag. The trailer says what the page depends on
+// (PageTrailer), so an entry read back from L2 — by this process after a restart, or by
+// another process — can be checked against the changes since it was read. (FPG3 pages ended
+// their body with the cache metadata; the page key carries the format, so an FPG3 entry left
+// in an L2 is never looked up, only evicted.)
 //
 // A document:
 //   magic "FDC3" | json length u32 | read-at seq i64 | read-at salt i64 |
@@ -25,7 +30,8 @@
 
 namespace folio::detail {
 
-inline constexpr size_t kPageHeaderBytes = 28;
+inline constexpr size_t kContentTagBytes = 32;
+inline constexpr size_t kPageHeaderBytes = 28 + kContentTagBytes;
 inline constexpr size_t kDocumentHeaderBytes = 32;
 inline constexpr uint32_t kNoCursor = 0xffffffffu;
 
@@ -42,8 +48,8 @@ PageTrailer TrailerFor(const storage::PageDependency& dependency);
 
 // Building a page in place, without copying its documents: BeginPage writes the header and
 // the body up to the documents and returns where they start; the caller appends the JSON
-// array (DocumentStore::ListInto); FinishPage appends the metadata, fills the header and
-// appends the trailer.
+// array (DocumentStore::ListInto); FinishPage appends the metadata, fills the header (the
+// content tag hashes the finished body) and appends the trailer.
 size_t BeginPage(std::string& bytes);
 void FinishPage(std::string& bytes, size_t documents_at, const storage::Page& page,
                 const PageTrailer& trailer);

@@ -126,7 +126,9 @@ void HashQueryShape(KeyHasher& h, std::string_view instance_id, const storage::Q
 }  // namespace
 
 CacheKey PageKey(std::string_view instance_id, const storage::Query& q, uint64_t generation) {
-  KeyHasher h('P');
+  // The domain names the page format (FPG4): pages of an older format left in an L2 are never
+  // looked up.
+  KeyHasher h('4');
   HashQueryShape(h, instance_id, q);
   h.U64(static_cast<uint64_t>(q.limit));
   h.Str(q.cursor);

@@ -1,5 +1,6 @@
-// HTTP conventions browsers, CDNs and clients expect (issue 14, item 2, in part): HEAD, OPTIONS
-// and Allow, opt-in CORS with preflight, Location on 201, WWW-Authenticate on 401.
+// HTTP conventions browsers, CDNs and clients expect (issue 14, item 2): HEAD, OPTIONS and
+// Allow, opt-in CORS with preflight, Location on 201, WWW-Authenticate on 401, ETags stable
+// across tiers with 304, gzip and br made once per fill.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "build_info.h"
+#include "support/decode.h"
 #include "support/http_fixture.h"
 
 namespace folio::app {
@@ -25,6 +27,133 @@ class HttpConventionsTest : public HttpServerTest {
   }
 };
 
+TEST_F(HttpConventionsTest, AnETagIsTheSameFromEveryTierAndChangesWithAWrite) {
+  StartServer();
+  Client c = Connect();
+  const std::string root = SeedOne(c);
+  const std::string listing = "/v1/default/types/post/documents";
+  const std::string single = "/v1/default/documents/" + root;
+
+  auto from_database = c.Get(listing);
+  ASSERT_EQ(Header(from_database, "X-Cache-Source"), "database");
+  const std::string etag = Header(from_database, "ETag");
+  ASSERT_THAT(etag, ::testing::MatchesRegex("\"[0-9a-f]{32}\""));
+  auto from_memory = c.Get(listing);
+  ASSERT_EQ(Header(from_memory, "X-Cache-Source"), "memory");
+  EXPECT_EQ(Header(from_memory, "ETag"), etag);
+  EXPECT_EQ(from_memory.body(), from_database.body());
+  const std::string doc_etag = Header(c.Get(single), "ETag");
+  ASSERT_THAT(doc_etag, ::testing::MatchesRegex("\"[0-9a-f]{32}\""));
+
+  RestartEngine();  // L1 empty, L2 kept: the next answer comes from L2
+  Client again = Connect();
+  auto from_kv = again.Get(listing);
+  ASSERT_EQ(Header(from_kv, "X-Cache-Source"), "kv");
+  EXPECT_EQ(Header(from_kv, "ETag"), etag);
+  EXPECT_EQ(from_kv.body(), from_database.body());
+  EXPECT_EQ(Header(again.Get(single), "ETag"), doc_etag);
+
+  // The client's copy is current: 304 with the validators and caching rules, no body.
+  for (const std::string& if_none_match :
+       {etag, "W/" + etag, "\"00000000000000000000000000000000\", " + etag, std::string("*")}) {
+    auto not_modified = again.Get(listing, {{"If-None-Match", if_none_match}});
+    EXPECT_EQ(not_modified.result_int(), 304u) << if_none_match;
+    EXPECT_TRUE(not_modified.body().empty());
+    EXPECT_EQ(Header(not_modified, "ETag"), etag);
+    EXPECT_EQ(Header(not_modified, "Cache-Control"), "public, max-age=0, must-revalidate");
+    EXPECT_EQ(Header(not_modified, "Vary"), "Accept-Encoding");
+    EXPECT_EQ(Header(not_modified, "Content-Length"), "");
+  }
+  EXPECT_EQ(again.Get(single, {{"If-None-Match", doc_etag}}).result_int(), 304u);
+  auto other = again.Get(listing, {{"If-None-Match", "\"00000000000000000000000000000000\""}});
+  EXPECT_EQ(other.result_int(), 200u);
+  EXPECT_EQ(Header(other, "ETag"), etag);
+
+  // A write that changes the page: the old tag no longer matches, and the new one differs.
+  auto patch = again.Do(http::verb::patch, single, R"({"data":{"views":2}})", Auth());
+  ASSERT_EQ(patch.result_int(), 200u) << patch.body();
+  ASSERT_EQ(again.Do(http::verb::post, single + "/publish", "", Auth()).result_int(), 200u);
+  auto changed = again.Get(listing, {{"If-None-Match", etag}});
+  ASSERT_EQ(changed.result_int(), 200u);
+  EXPECT_NE(Header(changed, "ETag"), etag);
+  EXPECT_NE(changed.body(), from_database.body());
+  auto changed_doc = again.Get(single, {{"If-None-Match", doc_etag}});
+  ASSERT_EQ(changed_doc.result_int(), 200u);
+  EXPECT_NE(Header(changed_doc, "ETag"), doc_etag);
+  // And the connection stayed in step through the 304s.
+  EXPECT_EQ(again.Get("/healthz").result_int(), 200u);
+}
+
+TEST_F(HttpConventionsTest, CodedBodiesDecodeToTheIdenticalBytesAndAreMadeOncePerFill) {
+  StartServer();
+  Client c = Connect();
+  RegisterPostType(c);
+  std::string root;
+  for (int i = 0; i < 30; ++i) {
+    root = CreateDoc(c, "post", {{"title", "post number " + std::to_string(i)}, {"views", i}},
+                     /*publish=*/true);
+  }
+  const std::string listing = "/v1/default/types/post/documents?limit=30";
+  auto plain = c.Get(listing);
+  ASSERT_EQ(plain.result_int(), 200u);
+  ASSERT_GE(plain.body().size(), 2048u);
+  EXPECT_EQ(Header(plain, "Content-Encoding"), "");
+  EXPECT_EQ(Header(plain, "Vary"), "Accept-Encoding");
+  const std::string etag = Header(plain, "ETag");
+  const std::string tag = etag.substr(1, 32);
+
+  const uint64_t made_before = engine_->Stats().derived_forms;
+  struct Case {
+    std::string accept, coding;
+  };
+  for (const Case& k : {Case{"gzip", "gzip"}, Case{"gzip, deflate, br", "br"},
+                        Case{"br;q=0.5, gzip", "gzip"}, Case{"br", "br"}}) {
+    auto coded = c.Get(listing, {{"Accept-Encoding", k.accept}});
+    ASSERT_EQ(coded.result_int(), 200u) << k.accept;
+    EXPECT_EQ(Header(coded, "Content-Encoding"), k.coding) << k.accept;
+    EXPECT_EQ(Header(coded, "ETag"), "\"" + tag + "-" + k.coding + "\"") << k.accept;
+    EXPECT_EQ(Header(coded, "Vary"), "Accept-Encoding");
+    EXPECT_EQ(Header(coded, "X-Cache-Status"), "HIT");
+    EXPECT_LT(coded.body().size() * 3, plain.body().size()) << k.accept;
+    std::optional<std::string> decoded =
+        k.coding == "gzip" ? test::Gunzip(coded.body()) : test::Unbrotli(coded.body());
+    ASSERT_TRUE(decoded.has_value()) << k.accept;
+    EXPECT_EQ(*decoded, plain.body()) << k.accept;
+    // HEAD describes the coded body.
+    auto head = c.Do(http::verb::head, listing, "", {{"Accept-Encoding", k.accept}});
+    EXPECT_EQ(Header(head, "Content-Length"), std::to_string(coded.body().size()));
+    // The client's copy in any coding is current.
+    EXPECT_EQ(c.Get(listing, {{"Accept-Encoding", k.accept}, {"If-None-Match", etag}}).result_int(),
+              304u);
+  }
+  // Two codings of one fill: each made once, whatever the number of requests.
+  EXPECT_EQ(engine_->Stats().derived_forms, made_before + 2);
+  EXPECT_THAT(c.Get("/metrics").body(),
+              HasSubstr("\nfolio_derived_forms_total " + std::to_string(made_before + 2) + "\n"));
+
+  // A new fill (the page changed) is coded again, once.
+  ASSERT_EQ(
+      c.Do(http::verb::patch, "/v1/default/documents/" + root, R"({"data":{"views":99}})", Auth())
+          .result_int(),
+      200u);
+  ASSERT_EQ(
+      c.Do(http::verb::post, "/v1/default/documents/" + root + "/publish", "", Auth()).result_int(),
+      200u);
+  auto fresh_plain = c.Get(listing);
+  for (int i = 0; i < 3; ++i) {
+    auto fresh = c.Get(listing, {{"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(test::Gunzip(fresh.body()), fresh_plain.body());
+  }
+  EXPECT_EQ(engine_->Stats().derived_forms, made_before + 3);
+
+  // Small bodies go as they are.
+  auto empty =
+      c.Get("/v1/default/types/post/documents?where.views=12345", {{"Accept-Encoding", "gzip"}});
+  ASSERT_EQ(empty.result_int(), 200u);
+  EXPECT_EQ(Header(empty, "Content-Encoding"), "");
+  EXPECT_EQ(nlohmann::json::parse(empty.body())["meta"]["count"], 0);
+}
+
 TEST_F(HttpConventionsTest, HeadAnswersAsGetWithoutTheBody) {
   StartServer();
   Client c = Connect();
@@ -33,7 +162,7 @@ TEST_F(HttpConventionsTest, HeadAnswersAsGetWithoutTheBody) {
                                             "/v1/default/documents/" + root, "/healthz",
                                             "/v1/types", "/v1/default/documents/nope"};
   for (const std::string& target : targets) {
-    c.Get(target);  // warm: a listing's body names the tier that answered
+    c.Get(target);
     auto get = c.Get(target);
     auto head = c.Do(http::verb::head, target);
     EXPECT_EQ(head.result_int(), get.result_int()) << target;
@@ -93,7 +222,7 @@ TEST_F(HttpConventionsTest, CorsIsOptInAndAnswersPreflightsForAllowedOrigins) {
   auto get = c.Get(list, {{"Origin", "https://app.example"}});
   EXPECT_EQ(get.result_int(), 200u);
   EXPECT_EQ(Header(get, "Access-Control-Allow-Origin"), "https://app.example");
-  EXPECT_EQ(Header(get, "Vary"), "Origin");
+  EXPECT_EQ(Header(get, "Vary"), "Accept-Encoding, Origin");
   EXPECT_THAT(Header(get, "Access-Control-Expose-Headers"), HasSubstr("X-Cache-Status"));
   // Errors carry it too, so a browser can read them.
   auto missing = c.Get("/v1/default/documents/nope", {{"Origin", "https://app.example"}});

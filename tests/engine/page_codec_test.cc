@@ -28,8 +28,8 @@ TEST(PageCodecTest, ATrailerRoundTripsAndStaysOutOfTheBody) {
   PageRef ref(bytes, Tier::kKv);
   EXPECT_EQ(ref.documents_json(), page.documents_json);
   EXPECT_EQ(ref.next_cursor(), "abc");
-  EXPECT_EQ(ref.body_prefix(),
-            R"({"data":[{"id":"a"}],"meta":{"count":1,"next_cursor":"abc","cache":)");
+  EXPECT_EQ(ref.body(), R"({"data":[{"id":"a"}],"meta":{"count":1,"next_cursor":"abc"}})");
+  EXPECT_EQ(ref.content_tag(), ContentTagOf(ref.body()));
   PageTrailer back;
   ASSERT_TRUE(DecodeTrailer(*bytes, &back));
   EXPECT_EQ(back.read_at, (storage::LogPosition{42, -7}));
@@ -39,6 +39,39 @@ TEST(PageCodecTest, ATrailerRoundTripsAndStaysOutOfTheBody) {
   EXPECT_EQ(back.after->id, "id-1");
   EXPECT_EQ(std::get<double>(back.through->sort_value), 2.5);
   EXPECT_EQ(back.root_hashes, SampleTrailer().root_hashes);
+}
+
+TEST(PageCodecTest, TheContentTagNamesTheBodyAlone) {
+  storage::Page page;
+  page.documents_json = R"([{"id":"a"}])";
+  page.count = 1;
+  auto first = EncodePage(page, SampleTrailer());
+  PageTrailer other = SampleTrailer();
+  other.read_at = {43, 5};
+  other.root_hashes = {7};
+  // The same body read at another position, from another tier: the same tag.
+  auto same_body = EncodePage(page, other);
+  EXPECT_EQ(PageRef(first, Tier::kDatabase).content_tag(),
+            PageRef(same_body, Tier::kMemory).content_tag());
+  const std::string tag(PageRef(first, Tier::kKv).content_tag());
+  EXPECT_EQ(tag.size(), 32u);
+  EXPECT_EQ(tag.find_first_not_of("0123456789abcdef"), std::string::npos) << tag;
+  // Any change of the body — a document, the count, the cursor — changes it.
+  page.next_cursor = "c";
+  EXPECT_NE(PageRef(EncodePage(page, other), Tier::kKv).content_tag(), tag);
+  page.next_cursor.reset();
+  page.documents_json = R"([{"id":"b"}])";
+  EXPECT_NE(PageRef(EncodePage(page, other), Tier::kKv).content_tag(), tag);
+}
+
+TEST(PageCodecTest, AContentTagThatIsNotHexIsRefused) {
+  storage::Page page;
+  page.documents_json = "[]";
+  std::string bytes = *EncodePage(page, SampleTrailer());
+  ASSERT_TRUE(IsWellFormedPage(bytes));
+  // A damaged tag must never reach an ETag header (a CR or LF would split the response).
+  bytes[kPageHeaderBytes - kContentTagBytes + 3] = '\n';
+  EXPECT_FALSE(IsWellFormedPage(bytes));
 }
 
 TEST(PageCodecTest, EveryTruncationIsRefused) {

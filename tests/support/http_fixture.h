@@ -179,13 +179,7 @@ class HttpServerTest : public ::testing::Test {
         std::filesystem::temp_directory_path() / ("folio_http_" + std::to_string(::getpid()) + "_" +
                                                   std::to_string(n++) + "_" + info->name());
     std::filesystem::remove_all(dir_);
-    Options options;
-    options.data_dir = dir_.string();
-    options.l1_capacity_bytes = 16 << 20;
-    options.l2_map_size_bytes = 64 << 20;
-    auto engine = Engine::Open(options);
-    if (!engine.ok()) throw std::runtime_error(engine.status().ToString());
-    engine_ = std::move(*engine);
+    OpenEngine();
     config_.listen = "127.0.0.1:0";
     config_.threads = 2;
     config_.token = kToken;
@@ -198,6 +192,26 @@ class HttpServerTest : public ::testing::Test {
     engine_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+  }
+
+  void OpenEngine() {
+    Options options;
+    options.data_dir = dir_.string();
+    options.l1_capacity_bytes = 16 << 20;
+    options.l2_map_size_bytes = 64 << 20;
+    auto engine = Engine::Open(options);
+    if (!engine.ok()) throw std::runtime_error(engine.status().ToString());
+    engine_ = std::move(*engine);
+  }
+
+  // A new process's view: the server and engine stop (L2 fills flushed) and start again on
+  // the same data dir, so L1 is empty and L2 still holds what was filled.
+  void RestartEngine() {
+    StopServer();
+    engine_->FlushFills();
+    engine_.reset();
+    OpenEngine();
+    StartServer();
   }
 
   // Binds and runs the server with config_ (tests adjust config_ first).

@@ -59,6 +59,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -113,6 +114,18 @@ class Engine {
                                        int64_t version);
   Result<std::vector<storage::Referrer>> ListReferrers(const std::string& tenant,
                                                        const std::string& root_id, int limit);
+
+  // ---- Representations (for servers) ----
+  // A form derived from a page's body — a content-coding such as "gzip" or "br" — made by
+  // `derive` the first time it is asked for and kept in L1 beside the page, keyed by `form`
+  // and the page's content tag: it is made once per fill, not once per request. Addressed by
+  // content, it is never stale and needs no invalidation; the form of a page no longer served
+  // is only evicted. Two first requests at once may both derive it (one result is kept).
+  // `form` must name one derivation: the same name always derives the same bytes from the
+  // same body (at most 30 characters). nullptr when `derive` returns nullopt (nothing is cached).
+  std::shared_ptr<const std::string> DerivedForm(
+      const PageRef& page, std::string_view form,
+      const std::function<std::optional<std::string>(std::string_view body)>& derive);
 
   // ---- Writes (each returns after its commit and its invalidation) ----
   Result<storage::WriteResult> Write(const storage::WriteOp& op);

@@ -16,11 +16,17 @@ enum class Tier { kMemory, kKv, kDatabase };
 // "memory", "kv", "database" (the names SonicJS's X-Cache-Source uses).
 const char* TierName(Tier tier);
 
+// A strong validator of `bytes`: XXH3-128 as 32 lower-case hex digits, the form of
+// PageRef::content_tag(). For servers that tag what they send (a document's JSON).
+std::string ContentTagOf(std::string_view bytes);
+
 // One page of a listing.
 //
-// The stored bytes hold the page's HTTP body up to its cache metadata:
-//   {"data":[…],"meta":{"count":N,"next_cursor":"…"|null,"cache":
-// so a server writes body_prefix() and then the cache object and "}}" without re-encoding.
+// The stored bytes hold the page's whole HTTP body, the same from every tier:
+//   {"data":[…],"meta":{"count":N,"next_cursor":"…"|null}}
+// so a server writes body() as it is, and says which tier answered in headers (tier()).
+// content_tag() is a strong validator of body(), computed once when the page was filled (an
+// ETag, stable across tiers and processes; a new fill with other bytes has another tag).
 class PageRef {
  public:
   PageRef() = default;
@@ -29,7 +35,9 @@ class PageRef {
   int count() const;
   std::string_view documents_json() const;  // "[{…},…]"
   std::optional<std::string_view> next_cursor() const;
-  std::string_view body_prefix() const;
+  std::string_view body() const;
+  // 32 lower-case hex digits: XXH3-128 of body().
+  std::string_view content_tag() const;
   Tier tier() const { return tier_; }
   bool valid() const { return bytes_ != nullptr; }
   const std::shared_ptr<const std::string>& bytes() const { return bytes_; }

@@ -33,6 +33,7 @@ struct EngineStats {
   TierStats kv;                   // L2
   TierStats database;             // L3: every query that read SQLite
   uint64_t coalesced_misses = 0;  // queries that waited for another's identical SQLite read
+  uint64_t derived_forms = 0;     // page forms derived (compressed) and kept in L1 (DerivedForm)
   uint64_t writes = 0;
   uint64_t invalidations = 0;     // cached entries dropped by changes (and coarse events)
   uint64_t stale_fills = 0;       // pages and documents read before a change that touched
