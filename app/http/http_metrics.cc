@@ -53,6 +53,8 @@ const char* RouteName(Route route) {
       return "restore_version";
     case Route::kListReferrers:
       return "list_referrers";
+    case Route::kOpenApi:
+      return "openapi";
     case Route::kUnmatched:
     case Route::kCount:
       break;

@@ -34,6 +34,7 @@ enum class Route : int {
   kGetVersion,
   kRestoreVersion,
   kListReferrers,
+  kOpenApi,
   kUnmatched,
   kCount
 };

@@ -17,6 +17,7 @@
 #include "folio/storage/exact_json.h"
 #include "folio/storage/type_format.h"
 #include "http/content_coding.h"
+#include "http/openapi.h"
 #include "http/page_body.h"
 #include "http/principal_header.h"
 #include "http/request_target.h"
@@ -231,6 +232,8 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     if (seg.empty() || seg[0] != "v1") return NotFound();
     if (seg.size() == 2 && seg[1] == "stats")
       return OnlyVerb(Route::kStats, verb, http::verb::get, [&] { Stats(); });
+    if (seg.size() == 2 && seg[1] == "openapi.json")
+      return OnlyVerb(Route::kOpenApi, verb, http::verb::get, [&] { OpenApi(); });
     if (seg.size() == 2 && seg[1] == "types") {
       if (verb == http::verb::get) return Enter(Route::kListTypes, [&] { ListTypes(); });
       if (verb == http::verb::post) return Enter(Route::kRegisterType, [&] { RegisterType(); });
@@ -433,6 +436,8 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   }
 
   void Stats() { Json(200, StatsToJson(engine_.Stats())); }
+
+  void OpenApi() { Json(200, std::string(OpenApiJson())); }
 
   void List() {
     storage::Query q;
