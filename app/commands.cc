@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -14,11 +15,11 @@
 
 #include "build_info.h"
 #include "cache_meta.h"
+#include "config.h"
 #include "data_dir.h"
 #include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
 #include "folio/storage/type_format.h"
-#include "http/access_log.h"
 #include "http/connection_limits.h"
 #include "http/principal_header.h"
 #include "http/server.h"
@@ -33,12 +34,9 @@ namespace {
 
 using storage::DocumentStore;
 
+// The global flags that are not settings (app/config.h): they name this command's inputs.
 struct GlobalFlags {
-  std::string data_dir;
-  std::string db;
-  std::string tenant = "default";
-  std::string durability = "full";
-  std::optional<size_t> l1_bytes, l2_bytes;
+  std::string config_file;        // --config; "" = $FOLIO_CONFIG, if set
   std::optional<std::string> as;  // write as this principal (X-Folio-Principal's syntax)
 };
 
@@ -85,32 +83,29 @@ class Cli {
   int Run(int argc, char** argv) {
     CLI::App app{"folio: a caching query engine over a SQLite document store"};
     app.require_subcommand(1);
-    app.add_option("--data-dir", flags_.data_dir,
-                   "data directory (default $FOLIO_DATA_DIR, else ./folio-data)");
-    app.add_option("--db", flags_.db, "SQLite file to serve (default <data-dir>/folio.sqlite)");
-    app.add_option("--tenant", flags_.tenant, "tenant of the documents (default 'default')");
+    // Global options may follow the command too: `folio serve --l1-bytes 1GiB`.
+    app.fallthrough();
+    const std::string config_help = "JSON file of settings, keyed by their flag names (default $" +
+                                    std::string(kConfigFileEnvVar) + "); see docs/configuration.md";
+    app.add_option("--config", flags_.config_file, config_help);
+    settings_.AddTo(&app, SettingScope::kGlobal);
     app.add_option("--as", flags_.as,
                    "write as this principal, e.g. user:u1,role:editor: the document's rules and "
                    "its type's baseGrants must allow the write (default: an administrator)");
-    app.add_option("--durability", flags_.durability,
-                   "full: a write that returned survives a power loss (fsync per commit); "
-                   "normal: it survives a crash of folio, the last ones may be lost to a power "
-                   "loss (faster writes)")
-        ->check(CLI::IsMember({"full", "normal"}))
-        ->capture_default_str();
-    app.add_option("--l1-bytes", flags_.l1_bytes,
-                   "in-process cache capacity, bytes (0 disables it; default 256 MiB)");
-    app.add_option("--l2-bytes", flags_.l2_bytes,
-                   "persistent cache (kv/) map size, bytes; every process on the data dir must "
-                   "agree (default 1 GiB)");
+
+    // A command runs once the settings are resolved, after CLI11 has parsed everything (the
+    // callbacks only pick the command).
+    auto run = [this](std::function<int()> command) {
+      return [this, command = std::move(command)] { command_ = command; };
+    };
 
     app.add_subcommand("init", "create the data dir and database, apply migrations")
-        ->callback([this] { code_ = Init(); });
+        ->callback(run([this] { return Init(); }));
 
     auto* migrate = app.add_subcommand("migrate", "apply pending migrations");
     bool migrate_status = false;
     migrate->add_flag("--status", migrate_status, "list migrations and whether they are applied");
-    migrate->callback([&, this] { code_ = Migrate(migrate_status); });
+    migrate->callback(run([&, this] { return Migrate(migrate_status); }));
 
     auto* types = app.add_subcommand("types", "register and list document types");
     types->require_subcommand(1);
@@ -127,10 +122,10 @@ class Cli {
     types_add->add_option("--json", type_json,
                           "the type as JSON ({\"id\",\"queryableFields\":[…],\"settings\":{…}}), "
                           "@file, or - for stdin");
-    types_add->callback([&, this] { code_ = TypesAdd(type_id, fields, facets, type_json); });
-    types->add_subcommand("list", "list registered types")->callback([this] {
-      code_ = TypesList();
-    });
+    types_add->callback(run([&, this] { return TypesAdd(type_id, fields, facets, type_json); }));
+    types->add_subcommand("list", "list registered types")->callback(run([this] {
+      return TypesList();
+    }));
 
     auto* seed = app.add_subcommand("seed", "write synthetic documents");
     SeedOptions seed_options;
@@ -141,10 +136,10 @@ class Cli {
         ->capture_default_str();
     seed->add_option("--seed", seed_options.seed, "random seed")->capture_default_str();
     seed->add_flag("--no-publish", no_publish, "leave the documents as drafts");
-    seed->callback([&, this] {
+    seed->callback(run([&, this] {
       seed_options.publish = !no_publish;
-      code_ = Seed(seed_options);
-    });
+      return Seed(seed_options);
+    }));
 
     DocumentFlags doc;
     std::string put_type, root;
@@ -165,11 +160,11 @@ class Cli {
     put->add_option("--type", put_type, "type of a new document");
     put->add_option("--locale", doc.locale, "locale of a new document");
     add_doc_flags(put);
-    put->callback([&, this] { code_ = Put(root, put_type, doc, /*merge=*/false); });
+    put->callback(run([&, this] { return Put(root, put_type, doc, /*merge=*/false); }));
     auto* patch = app.add_subcommand("patch", "merge keys over ROOT's current draft (RFC 7396)");
     patch->add_option("root", root)->required();
     add_doc_flags(patch);
-    patch->callback([&, this] { code_ = Put(root, "", doc, /*merge=*/true); });
+    patch->callback(run([&, this] { return Put(root, "", doc, /*merge=*/true); }));
 
     for (auto [name, action] : {std::pair{"publish", storage::LifecycleAction::kPublish},
                                 std::pair{"unpublish", storage::LifecycleAction::kUnpublish},
@@ -177,7 +172,7 @@ class Cli {
                                 std::pair{"restore", storage::LifecycleAction::kRestore}}) {
       auto* cmd = app.add_subcommand(name, std::string(name) + " a document");
       cmd->add_option("root", root)->required();
-      cmd->callback([&, this, action = action] { code_ = Lifecycle(root, action); });
+      cmd->callback(run([&, this, action = action] { return Lifecycle(root, action); }));
     }
 
     std::optional<std::string> permission_rules;
@@ -187,7 +182,7 @@ class Cli {
     permissions->add_option("--set", permission_rules,
                             "the new rules: a JSON array (or {\"rules\":[…]}) of {principal_type, "
                             "principal_id, permission, effect}, @file, or - for stdin");
-    permissions->callback([&, this] { code_ = Permissions(root, permission_rules); });
+    permissions->callback(run([&, this] { return Permissions(root, permission_rules); }));
 
     auto* get = app.add_subcommand("get", "print one document, by ROOT or by --type and --slug");
     std::string get_status = "published", get_type, get_slug, get_locale = "default";
@@ -201,11 +196,11 @@ class Cli {
     std::string get_include;
     get->add_option("--include", get_include,
                     "reference fields whose documents to embed, e.g. author,category");
-    get->callback([&, this] {
-      code_ = get_slug.empty()
-                  ? Get(root, get_status, get_include)
-                  : GetBySlug(root, get_type, get_slug, get_locale, get_status, get_include);
-    });
+    get->callback(run([&, this] {
+      return get_slug.empty()
+                 ? Get(root, get_status, get_include)
+                 : GetBySlug(root, get_type, get_slug, get_locale, get_status, get_include);
+    }));
 
     auto* versions = app.add_subcommand("versions", "list ROOT's versions, newest first");
     int versions_limit = 20;
@@ -214,7 +209,7 @@ class Cli {
     versions->add_option("--limit", versions_limit, "versions per page, 1..100")
         ->capture_default_str();
     versions->add_option("--cursor", versions_cursor, "next_cursor of the previous page");
-    versions->callback([&, this] { code_ = Versions(root, versions_limit, versions_cursor); });
+    versions->callback(run([&, this] { return Versions(root, versions_limit, versions_cursor); }));
     auto* version = app.add_subcommand("version",
                                        "print version N of ROOT (--restore: make it "
                                        "the current draft)");
@@ -223,100 +218,54 @@ class Cli {
     version->add_option("root", root)->required();
     version->add_option("n", version_number)->required();
     version->add_flag("--restore", restore_version, "write a new current draft from version N");
-    version->callback([&, this] { code_ = Version(root, version_number, restore_version); });
+    version->callback(run([&, this] { return Version(root, version_number, restore_version); }));
     auto* referrers =
         app.add_subcommand("referrers", "list the live documents that reference ROOT");
     referrers->add_option("root", root)->required();
-    referrers->callback([&, this] { code_ = Referrers(root); });
+    referrers->callback(run([&, this] { return Referrers(root); }));
 
     QueryFlags query;
     auto* q = app.add_subcommand("query", "print a page of a listing (or every page with --all)");
     AddQueryFlags(q, query);
-    q->callback([&, this] { code_ = Query(query); });
+    q->callback(run([&, this] { return Query(query); }));
 
     auto* demo = app.add_subcommand(
         "demo", "seed demo documents into a new data dir and walk a listing page by page");
     int64_t demo_count = 200;
     demo->add_option("-n,--count", demo_count, "documents to seed when the store is empty")
         ->capture_default_str();
-    demo->callback([&, this] { code_ = Demo(demo_count); });
+    demo->callback(run([&, this] { return Demo(demo_count); }));
 
     auto* serve = app.add_subcommand("serve", "serve the HTTP/JSON API");
-    HttpConfig http;
-    std::string config_file;
-    bool no_access_log = false;
-    serve->add_option("--config", config_file, "JSON file with the same keys as these flags");
-    serve->add_option("--listen", http.listen, "HOST:PORT to listen on")->capture_default_str();
-    serve->add_option("--threads", http.threads, "io threads (0 = cores)")->capture_default_str();
-    serve->add_option("--token", http.token, "bearer token for writes and drafts")
-        ->envname("FOLIO_TOKEN");
-    serve->add_option("--log-level", http.log_level, "trace|debug|info|warn|error|off")
-        ->capture_default_str();
-    serve->add_flag("--no-access-log", no_access_log, "do not log every request");
-    serve->add_option("--max-connections", http.max_connections)->capture_default_str();
-    serve->add_option("--body-limit", http.body_limit_bytes, "largest request body, bytes")
-        ->capture_default_str();
-    serve->add_option("--request-timeout-ms", http.request_timeout_ms)->capture_default_str();
-    serve->add_option("--idle-timeout-ms", http.idle_timeout_ms)->capture_default_str();
-    serve
-        ->add_option("--log-format", http.log_format,
-                     "access log lines on stderr: text, json or logfmt (with request id, "
-                     "client, route, status, bytes, duration and the tier that answered)")
-        ->capture_default_str();
-    serve->add_option("--cors", http.cors_origins,
-                      "origins browsers may call the API from (CORS), e.g. https://app.example; "
-                      "* for any");
-    serve->callback([&, this] {
-      // The config file gives defaults; flags given on the command line win.
-      HttpConfig merged;
-      if (!config_file.empty()) {
-        Status s = LoadHttpConfigFile(config_file, &merged);
-        if (!s.ok()) {
-          code_ = Fail(s);
-          return;
-        }
-      }
-      for (const auto* opt : serve->get_options()) {
-        if (opt->count() == 0 && opt->get_name() != "--token") continue;
-        const std::string& name = opt->get_name();
-        if (name == "--listen")
-          merged.listen = http.listen;
-        else if (name == "--threads")
-          merged.threads = http.threads;
-        else if (name == "--token" && !http.token.empty())
-          merged.token = http.token;
-        else if (name == "--log-level")
-          merged.log_level = http.log_level;
-        else if (name == "--max-connections")
-          merged.max_connections = http.max_connections;
-        else if (name == "--body-limit")
-          merged.body_limit_bytes = http.body_limit_bytes;
-        else if (name == "--request-timeout-ms")
-          merged.request_timeout_ms = http.request_timeout_ms;
-        else if (name == "--idle-timeout-ms")
-          merged.idle_timeout_ms = http.idle_timeout_ms;
-        else if (name == "--cors")
-          merged.cors_origins = http.cors_origins;
-        else if (name == "--log-format")
-          merged.log_format = http.log_format;
-      }
-      if (no_access_log) merged.access_log = false;
-      code_ = Serve(merged);
-    });
+    serve->add_option("--config", flags_.config_file, config_help);
+    settings_.AddTo(serve, SettingScope::kServe);
+    serve->callback(run([this] { return Serve(config_.http); }));
+
+    auto* config = app.add_subcommand(
+        "config",
+        "print the effective configuration and where each value came from (default, file, env, "
+        "flag); it takes serve's flags too, and opens nothing");
+    bool config_json = false;
+    config->add_flag("--json", config_json, "print a JSON object {name: {value, source}}");
+    settings_.AddTo(config, SettingScope::kServe);
+    config->callback(run([&, this] {
+      out_ << (config_json ? ConfigJson(config_) + "\n" : ConfigText(config_));
+      return 0;
+    }));
 
     auto* export_cmd = app.add_subcommand("export", "write the database as a SQL dump");
     std::string dump_path;
     export_cmd->add_option("file", dump_path, "where to write it (default: stdout)");
-    export_cmd->callback([&, this] { code_ = Export(dump_path); });
+    export_cmd->callback(run([&, this] { return Export(dump_path); }));
     auto* import_cmd = app.add_subcommand(
         "import", "load a SQL dump into a new data dir (its caches start empty)");
     import_cmd->add_option("file", dump_path, "the dump ('-' for stdin)")->required();
-    import_cmd->callback([&, this] { code_ = Import(dump_path); });
+    import_cmd->callback(run([&, this] { return Import(dump_path); }));
 
     app.add_subcommand("stats",
                        "print this process's engine counters and the shared L2 tier's usage "
                        "(a running service's live counters are at GET /v1/stats)")
-        ->callback([this] { code_ = Stats(); });
+        ->callback(run([this] { return Stats(); }));
 
     app.set_version_flag("--version", VersionLine(), "print folio's version and exit");
     if (std::string unknown = UnknownCommand(app, argc, argv); !unknown.empty()) {
@@ -334,7 +283,11 @@ class Cli {
     } catch (const CLI::ParseError& e) {
       return app.exit(e, out_, err_) == 0 ? 0 : 2;
     }
-    return code_;
+    if (!command_) return 0;
+    auto resolved = ResolveConfig({flags_.config_file, settings_.Given()});
+    if (!resolved.ok()) return Fail(resolved.status());
+    config_ = std::move(*resolved);
+    return command_();
   }
 
  private:
@@ -364,18 +317,11 @@ class Cli {
   }
 
   std::unique_ptr<Engine> OpenEngine(bool create) {
-    DataDir dir = ResolveDataDir(flags_.data_dir, flags_.db);
-    if (!create && !std::filesystem::exists(dir.db_path)) {
-      Fail(Status::NotFound("no database at '" + dir.db_path + "': run 'folio init' first"));
+    const Options options = EngineOptions(config_, create);
+    if (!create && !std::filesystem::exists(options.db_path)) {
+      Fail(Status::NotFound("no database at '" + options.db_path + "': run 'folio init' first"));
       return nullptr;
     }
-    Options options;
-    options.data_dir = dir.dir;
-    options.db_path = dir.db_path;
-    options.create_if_missing = create;
-    options.durable_writes = flags_.durability == "full";
-    if (flags_.l1_bytes) options.l1_capacity_bytes = *flags_.l1_bytes;
-    if (flags_.l2_bytes) options.l2_map_size_bytes = *flags_.l2_bytes;
     auto engine = Engine::Open(options);
     if (!engine.ok()) {
       Fail(engine.status());
@@ -455,7 +401,7 @@ class Cli {
   int Seed(SeedOptions options) {
     auto engine = OpenEngine(/*create=*/true);
     if (!engine) return 1;
-    options.tenant = flags_.tenant;
+    options.tenant = config_.tenant;
     ProgressBar bar("seeding", options.count);
     options.on_progress = [&bar](int64_t done) { bar.Update(done); };
     auto written = SeedDocuments(*engine, options);
@@ -500,14 +446,14 @@ class Cli {
     if (!writer.ok()) return Fail(writer.status());
     if (root.empty()) {
       return PrintWrite(
-          engine->Write(storage::CreateOp{flags_.tenant, type, *data, fields, *writer}));
+          engine->Write(storage::CreateOp{config_.tenant, type, *data, fields, *writer}));
     }
     if (merge) {
       return PrintWrite(
-          engine->Write(storage::PatchOp{flags_.tenant, root, *data, fields, *writer}));
+          engine->Write(storage::PatchOp{config_.tenant, root, *data, fields, *writer}));
     }
     return PrintWrite(
-        engine->Write(storage::UpdateOp{flags_.tenant, root, *data, fields, *writer}));
+        engine->Write(storage::UpdateOp{config_.tenant, root, *data, fields, *writer}));
   }
 
   // --as, parsed: unset means an administrator.
@@ -523,7 +469,8 @@ class Cli {
     if (!writer.ok()) return Fail(writer.status());
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    return PrintWrite(engine->Write(storage::LifecycleOp{flags_.tenant, root, action, 0, *writer}));
+    return PrintWrite(
+        engine->Write(storage::LifecycleOp{config_.tenant, root, action, 0, *writer}));
   }
 
   // Prints ROOT's permission rules, after replacing them with `rules_json` when it is given.
@@ -537,10 +484,10 @@ class Cli {
       if (!text.ok()) return Fail(text.status());
       auto rules = ParsePermissionRules(*text);
       if (!rules.ok()) return Fail(rules.status());
-      Status s = engine->SetPermissions(flags_.tenant, root, *rules, *writer);
+      Status s = engine->SetPermissions(config_.tenant, root, *rules, *writer);
       if (!s.ok()) return Fail(s);
     }
-    auto rules = engine->GetPermissions(flags_.tenant, root, *writer);
+    auto rules = engine->GetPermissions(config_.tenant, root, *writer);
     if (!rules.ok()) return Fail(rules.status());
     out_ << PermissionRulesJson(*rules) << "\n";
     return 0;
@@ -554,7 +501,7 @@ class Cli {
     if (root.empty()) return Fail(Status::InvalidArgument("get needs ROOT, or --type and --slug"));
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    auto doc = engine->Get(flags_.tenant, root, axis.axis, {}, axis.include);
+    auto doc = engine->Get(config_.tenant, root, axis.axis, {}, axis.include);
     if (!doc.ok()) return Fail(doc.status());
     out_ << "{\"data\":" << doc->json() << ",\"meta\":{\"cache\":" << CacheMetaJson(doc->tier())
          << "}}\n";
@@ -574,7 +521,7 @@ class Cli {
     if (!mode.ok()) return Fail(mode.status());
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    auto doc = engine->GetBySlug(flags_.tenant, type, slug, locale, *mode, {}, names.include);
+    auto doc = engine->GetBySlug(config_.tenant, type, slug, locale, *mode, {}, names.include);
     if (!doc.ok()) return Fail(doc.status());
     out_ << "{\"data\":" << doc->json() << ",\"meta\":{\"cache\":" << CacheMetaJson(doc->tier())
          << "}}\n";
@@ -584,7 +531,7 @@ class Cli {
   int Versions(const std::string& root, int limit, const std::string& cursor) {
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    auto list = engine->ListVersions(flags_.tenant, root, limit, cursor);
+    auto list = engine->ListVersions(config_.tenant, root, limit, cursor);
     if (!list.ok()) return Fail(list.status());
     out_ << "{\"data\":[";
     for (size_t i = 0; i < list->versions.size(); ++i)
@@ -604,12 +551,12 @@ class Cli {
     if (restore) {
       auto writer = WritePrincipal();
       if (!writer.ok()) return Fail(writer.status());
-      storage::LifecycleOp op{flags_.tenant, root, storage::LifecycleAction::kRestoreVersion};
+      storage::LifecycleOp op{config_.tenant, root, storage::LifecycleAction::kRestoreVersion};
       op.version = number;
       op.principal = *writer;
       return PrintWrite(engine->Write(op));
     }
-    auto doc = engine->GetVersion(flags_.tenant, root, number);
+    auto doc = engine->GetVersion(config_.tenant, root, number);
     if (!doc.ok()) return Fail(doc.status());
     out_ << "{\"data\":" << doc->ToJson() << "}\n";
     return 0;
@@ -618,7 +565,7 @@ class Cli {
   int Referrers(const std::string& root) {
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    auto list = engine->ListReferrers(flags_.tenant, root, 1000);
+    auto list = engine->ListReferrers(config_.tenant, root, 1000);
     if (!list.ok()) return Fail(list.status());
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : *list) {
@@ -640,7 +587,7 @@ class Cli {
 
   Result<storage::Query> BuildQuery(const QueryFlags& f) {
     storage::Query q;
-    q.tenant = flags_.tenant;
+    q.tenant = config_.tenant;
     q.type = f.type;
     q.locale = f.locale;
     q.sort = f.sort;
@@ -691,7 +638,7 @@ class Cli {
     Status seeded = SeedIfEmpty(*engine, count);
     if (!seeded.ok()) return Fail(seeded);
     storage::Query q;
-    q.tenant = flags_.tenant;
+    q.tenant = config_.tenant;
     q.type = SeedTypeIds(1).front();
     q.limit = 10;
     err_ << "folio: walking the published '" << q.type << "' listing of "
@@ -704,7 +651,7 @@ class Cli {
     if (!engine.store().ListTypes().empty()) return Status::Ok();
     SeedOptions options;
     options.count = count;
-    options.tenant = flags_.tenant;
+    options.tenant = config_.tenant;
     options.body_bytes = 120;
     ProgressBar bar("seeding demo documents", count);
     options.on_progress = [&bar](int64_t done) { bar.Update(done); };
@@ -713,15 +660,8 @@ class Cli {
   }
 
   int Serve(const HttpConfig& config) {
-    if (!ParseLogFormat(config.log_format)) {
-      return Fail(Status::InvalidArgument("--log-format '" + config.log_format +
-                                          "' is not text, json or logfmt"));
-    }
-    auto level = spdlog::level::from_str(config.log_level);
-    if (level == spdlog::level::off && config.log_level != "off") {
-      return Fail(Status::InvalidArgument("--log-level '" + config.log_level + "' is unknown"));
-    }
-    spdlog::set_level(level);
+    // The settings table only admits levels spdlog knows.
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
     // A server holds a descriptor per connection: take what the hard limit allows before
     // the connection limit is derived from it.
     RaiseFileDescriptorLimit();
@@ -777,7 +717,7 @@ class Cli {
   int Import(const std::string& path) {
     auto script = ReadData(path == "-" ? "-" : "@" + path);
     if (!script.ok()) return Fail(script.status());
-    DataDir dir = ResolveDataDir(flags_.data_dir, flags_.db);
+    DataDir dir = ResolveDataDir(config_.engine.data_dir, config_.engine.db_path);
     Status s = dir.Ensure();
     if (s.ok()) s = storage::DocumentStore::ImportSql(dir.db_path, *script);
     if (!s.ok()) return Fail(s);
@@ -796,9 +736,11 @@ class Cli {
   }
 
   GlobalFlags flags_;
+  ConfigFlags settings_;
+  Config config_;                 // resolved after parsing, before the command runs
+  std::function<int()> command_;  // the command CLI11 picked
   std::ostream& out_;
   std::ostream& err_;
-  int code_ = 0;
 };
 
 }  // namespace

@@ -32,8 +32,10 @@ struct HttpConfig {
 // Splits "HOST:PORT" ("[::1]:8080" for IPv6). InvalidArgument names what is wrong.
 Status ParseListen(const std::string& listen, std::string* host, uint16_t* port);
 
-// Reads a JSON config file whose keys are the long flag names ("listen", "threads", "token",
-// "log-level", "body-limit", …) into `config`. Unknown keys are an error naming them.
+// Reads the serve settings of a folio config file (app/config.h: its keys are the long flag
+// names, "listen", "threads", "token", "body-limit", …) into `config`; keys the file does not
+// name keep their values, engine settings are checked and ignored. Unknown keys are an error
+// naming them.
 Status LoadHttpConfigFile(const std::string& path, HttpConfig* config);
 
 }  // namespace folio::app

@@ -1,10 +1,15 @@
 // The `folio` command end to end through RunFolio: each case runs subcommands against a fresh
 // data dir and checks their output, exit code and what they left in the store.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "build_info.h"
@@ -607,6 +612,106 @@ TEST_F(CliTest, VersionPrintsTheVersionAndUnknownCommandsSuggestTheClosest) {
   EXPECT_EQ(known.code, 0) << known.err;
   EXPECT_EQ(ClosestMatch("serv", {"seed", "serve", "stats"}), "serve");
   EXPECT_EQ(ClosestMatch("xyz", {"seed", "serve"}), "");
+}
+
+// ---- Configuration: `folio config` and where settings come from -----------------------------
+
+// Sets environment variables for one test and puts back what was there.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::initializer_list<std::pair<std::string, std::string>> vars) {
+    for (const auto& [name, value] : vars) {
+      const char* old = std::getenv(name.c_str());
+      saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+      ::setenv(name.c_str(), value.c_str(), 1);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        ::setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+class CliConfigTest : public CliTest {
+ protected:
+  // A config file in the data dir that sets listen and keep-versions (the latter overridden
+  // by the environment in these tests).
+  std::string ConfigFile() {
+    const std::string path = (dir_.path() / "folio.json").string();
+    std::ofstream(path) << R"({"listen": "127.0.0.1:9191", "keep-versions": 3})";
+    return path;
+  }
+};
+
+TEST_F(CliConfigTest, ConfigPrintsEachSettingWithItsSourceAndOpensNothing) {
+  const std::string file = ConfigFile();
+  ScopedEnv env({{"FOLIO_KEEP_VERSIONS", "7"}, {"FOLIO_TOKEN", "hunter2-secret"}});
+  const std::string out = Ok({"--config", file, "config", "--page-ttl-ms", "250"});
+  EXPECT_NE(out.find("data-dir = " + dir_.str() + "  (flag)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("page-ttl-ms = 250  (flag)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("keep-versions = 7  (env FOLIO_KEEP_VERSIONS)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("listen = 127.0.0.1:9191  (file " + file + ")\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("l1-bytes = 256MiB  (default)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("token = ***  (env FOLIO_TOKEN)\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
+  // Nothing was opened or created: the data dir holds only the config file.
+  std::vector<std::string> entries;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path()))
+    entries.push_back(entry.path().filename().string());
+  EXPECT_EQ(entries, std::vector<std::string>{"folio.json"});
+}
+
+TEST_F(CliConfigTest, ConfigJsonGivesEachValueAndSource) {
+  const std::string file = ConfigFile();
+  ScopedEnv env({{"FOLIO_CONFIG", file}, {"FOLIO_KEEP_VERSIONS", "7"}, {"FOLIO_TOKEN", "t0k"}});
+  // serve's flags are config's too, so it shows what `serve` would run with.
+  const json j = json::parse(Ok({"config", "--json", "--l1-bytes", "64MiB", "--no-access-log"}));
+  EXPECT_EQ(j["l1-bytes"], json({{"value", 64 << 20}, {"source", "flag"}}));
+  EXPECT_EQ(j["access-log"], json({{"value", false}, {"source", "flag"}}));
+  EXPECT_EQ(j["keep-versions"], json({{"value", 7}, {"source", "env FOLIO_KEEP_VERSIONS"}}));
+  EXPECT_EQ(j["listen"], json({{"value", "127.0.0.1:9191"}, {"source", "file " + file}}));
+  EXPECT_EQ(j["durability"], json({{"value", "full"}, {"source", "default"}}));
+  EXPECT_EQ(j["token"], json({{"value", "***"}, {"source", "env FOLIO_TOKEN"}}));
+  EXPECT_EQ(j["db"]["value"], (dir_.path() / "folio.sqlite").string());
+}
+
+TEST_F(CliConfigTest, SettingsReachTheEngineAndBadOnesAreUsageErrors) {
+  Ok({"init"});
+  {
+    ScopedEnv env({{"FOLIO_L2_BYTES", "8MiB"}});
+    const std::string stats = Ok({"stats"});
+    EXPECT_NE(stats.find("\"map_size_bytes\":8388608"), std::string::npos) << stats;
+  }
+  {
+    ScopedEnv env({{"FOLIO_SQLITE_THREADS", "0"}});
+    CliRun bad = Folio({"stats"});
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("FOLIO_SQLITE_THREADS: '0' is out of range: 1..256"), std::string::npos)
+        << bad.err;
+  }
+  CliRun flag = Folio({"stats", "--l2-bytes", "1GB"});
+  EXPECT_EQ(flag.code, 2);
+  EXPECT_NE(flag.err.find("--l2-bytes: '1GB'"), std::string::npos) << flag.err;
+  // serve --config still works, and a bad file stops it before it listens.
+  const std::string file = (dir_.path() / "bad.json").string();
+  std::ofstream(file) << R"({"listen": "127.0.0.1:0", "lisen": "x"})";
+  CliRun serve = Folio({"serve", "--config", file});
+  EXPECT_EQ(serve.code, 2);
+  EXPECT_NE(serve.err.find("unknown key 'lisen'; did you mean 'listen'?"), std::string::npos)
+      << serve.err;
+  CliRun missing = Folio({"--config", file + ".missing", "stats"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.err.find(".missing"), std::string::npos) << missing.err;
 }
 
 }  // namespace

@@ -130,6 +130,22 @@ TEST_F(ConfigFileTest, NotAnObjectOrNotJson) {
   }
 }
 
+// A config file is shared with the engine's settings (app/config.h): their keys are checked,
+// and leave the HttpConfig alone.
+TEST_F(ConfigFileTest, EngineKeysAreCheckedButLeaveHttpConfigAlone) {
+  HttpConfig c;
+  ASSERT_TRUE(LoadHttpConfigFile(Write(R"({"l1-bytes": "64MiB", "keep-versions": 3,
+                                           "threads": 2, "body-limit": "2MiB"})"),
+                                 &c)
+                  .ok());
+  EXPECT_EQ(c.threads, 2);
+  EXPECT_EQ(c.body_limit_bytes, size_t{2} << 20);
+  EXPECT_EQ(c.listen, HttpConfig{}.listen);
+  Status s = LoadHttpConfigFile(Write(R"({"l1-bytes": "lots"})"), &c);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("'l1-bytes'"), std::string::npos) << s.message();
+}
+
 TEST_F(ConfigFileTest, MissingFileIsAnIoError) {
   HttpConfig c;
   Status s = LoadHttpConfigFile((path_.string() + ".does-not-exist"), &c);
