@@ -295,8 +295,10 @@ class Cli {
     q->add_option("--type", f.type, "document type")->required();
     q->add_option("--status", f.status, "published or draft")->capture_default_str();
     q->add_option("--locale", f.locale)->capture_default_str();
-    q->add_option("--where", f.where,
-                  "filter field:op:value (eq ne lt lte gt gte in, in takes a|b|c) or field=value");
+    q->add_option(
+        "--where", f.where,
+        "filter field:op:value (eq ne lt lte gt gte in; in takes a,b,c as over HTTP, \\, for a "
+        "comma in a value) or field=value");
     q->add_option("--facet", f.facets, "facet filter field=value, e.g. tags=news");
     q->add_option("--sort", f.sort, "updated_at, created_at, sort_order or a registered field")
         ->capture_default_str();

@@ -5,43 +5,57 @@
 
 namespace folio::app {
 
-Status ParseWhere(const std::string& item, storage::Query& query) {
-  storage::FieldFilter filter;
-  std::string value;
-  size_t first = item.find(':');
-  size_t eq = item.find('=');
-  if (eq != std::string::npos && (first == std::string::npos || eq < first)) {
-    filter.field = item.substr(0, eq);
-    filter.op = storage::FilterOp::kEq;
-    value = item.substr(eq + 1);
-  } else {
-    size_t second = first == std::string::npos ? first : item.find(':', first + 1);
-    if (second == std::string::npos) {
-      return Status::InvalidArgument("--where '" + item + "' is not field:op:value or field=value");
+std::vector<std::string> SplitInValues(std::string_view text) {
+  std::vector<std::string> values(1);
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\\' && i + 1 < text.size() && (text[i + 1] == ',' || text[i + 1] == '\\')) {
+      values.back().push_back(text[++i]);
+    } else if (c == ',') {
+      values.emplace_back();
+    } else {
+      values.back().push_back(c);
     }
-    filter.field = item.substr(0, first);
-    auto op = storage::ParseFilterOp(item.substr(first + 1, second - first - 1));
-    if (!op) {
-      return Status::InvalidArgument("--where '" + item +
-                                     "': operator must be one of eq ne lt lte gt gte in");
-    }
-    filter.op = *op;
-    value = item.substr(second + 1);
   }
-  if (filter.field.empty()) return Status::InvalidArgument("--where '" + item + "' has no field");
+  return values;
+}
+
+Status AddFilter(std::string_view field, std::string_view op, std::string_view value,
+                 const std::string& written_as, storage::Query& query) {
+  if (field.empty()) return Status::InvalidArgument(written_as + " names no field");
+  auto parsed = storage::ParseFilterOp(std::string(op));
+  if (!parsed) {
+    return Status::InvalidArgument(written_as + ": operator '" + std::string(op) +
+                                   "' is not one of eq ne lt lte gt gte in");
+  }
+  storage::FieldFilter filter;
+  filter.field = std::string(field);
+  filter.op = *parsed;
   if (filter.op == storage::FilterOp::kIn) {
-    size_t start = 0;
-    for (;;) {
-      size_t bar = value.find('|', start);
-      filter.values.emplace_back(value.substr(start, bar - start));
-      if (bar == std::string::npos) break;
-      start = bar + 1;
-    }
+    for (std::string& v : SplitInValues(value))
+      filter.values.emplace_back(std::move(v));
   } else {
-    filter.values.emplace_back(value);
+    filter.values.emplace_back(std::string(value));
   }
   query.filters.push_back(std::move(filter));
   return Status::Ok();
+}
+
+Status ParseWhere(const std::string& item, storage::Query& query) {
+  const std::string written_as = "--where '" + item + "'";
+  size_t first = item.find(':');
+  size_t eq = item.find('=');
+  if (eq != std::string::npos && (first == std::string::npos || eq < first)) {
+    return AddFilter(std::string_view(item).substr(0, eq), "eq",
+                     std::string_view(item).substr(eq + 1), written_as, query);
+  }
+  size_t second = first == std::string::npos ? first : item.find(':', first + 1);
+  if (second == std::string::npos) {
+    return Status::InvalidArgument(written_as + " is not field:op:value or field=value");
+  }
+  const std::string_view text(item);
+  return AddFilter(text.substr(0, first), text.substr(first + 1, second - first - 1),
+                   text.substr(second + 1), written_as, query);
 }
 
 Status ParseFacet(const std::string& item, storage::Query& query) {
@@ -127,16 +141,10 @@ Status ParseListingParams(const std::vector<std::pair<std::string, std::string>>
     } else if (key == "order") {
       FOLIO_RETURN_IF_ERROR(ParseOrder(value, query));
     } else if (key.rfind("where.", 0) == 0) {
-      const std::string rest = key.substr(6);
+      const std::string_view rest = std::string_view(key).substr(6);
       const size_t dot = rest.find('.');
-      const std::string field = rest.substr(0, dot);
-      const std::string op = dot == std::string::npos ? "eq" : rest.substr(dot + 1);
-      std::string item = field + ":" + op + ":" + value;
-      if (op == "in") {  // HTTP separates `in` values with ','; the item syntax with '|'
-        std::replace(item.begin() + static_cast<std::ptrdiff_t>(field.size() + op.size() + 2),
-                     item.end(), ',', '|');
-      }
-      FOLIO_RETURN_IF_ERROR(ParseWhere(item, query));
+      const std::string_view op = dot == std::string_view::npos ? "eq" : rest.substr(dot + 1);
+      FOLIO_RETURN_IF_ERROR(AddFilter(rest.substr(0, dot), op, value, "'" + key + "'", query));
     } else if (key.rfind("facet.", 0) == 0) {
       FOLIO_RETURN_IF_ERROR(ParseFacet(key.substr(6) + "=" + value, query));
     } else {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -11,8 +12,16 @@
 
 namespace folio::app {
 
-// `where` items are "field:op:value" (op one of eq ne lt lte gt gte in; `in` takes values
-// separated by '|'), or "field=value" for eq. `facets` items are "field=value".
+// One filter syntax for the CLI and HTTP: `in` takes its values separated by ',' ("\\," is a
+// comma inside a value, "\\\\" a backslash): "a,b\\,c" is the two values "a" and "b,c".
+std::vector<std::string> SplitInValues(std::string_view text);
+// Adds the filter `field` `op` `value` to `query`. `written_as` is how the user wrote it —
+// "--where 'views:zz:1'" or "'where.views.zz'" — so an error speaks the user's syntax.
+Status AddFilter(std::string_view field, std::string_view op, std::string_view value,
+                 const std::string& written_as, storage::Query& query);
+
+// The CLI's --where items: "field:op:value" (op one of eq ne lt lte gt gte in) or
+// "field=value" for eq. `facets` items are "field=value".
 Status ParseWhere(const std::string& item, storage::Query& query);
 Status ParseFacet(const std::string& item, storage::Query& query);
 Status ParseStatus(const std::string& status, storage::Query& query);
@@ -23,7 +32,7 @@ Status ParseOrder(const std::string& order, storage::Query& query);
 Result<Engine::SlugStatus> ParseSlugStatus(const std::string& status);
 
 // A listing's HTTP query parameters, in order: status, locale, limit, cursor, sort, order,
-// where.{field}[.{op}] (op defaults to eq; `in` takes values separated by ','), and
+// where.{field}[.{op}] (op defaults to eq; `in` as SplitInValues), and
 // facet.{key}. InvalidArgument names an unknown parameter or a bad value.
 Status ParseListingParams(const std::vector<std::pair<std::string, std::string>>& params,
                           storage::Query& query);

@@ -575,7 +575,9 @@ Json Paths() {
         "token. Any parameter not named here is a 400.\n\n"
         "Two parameter families OpenAPI cannot declare by name:\n"
         "- `where.{field}[.{op}]={value}`: a filter on a scalar queryable field; op is one of "
-        "eq (the default), ne, lt, lte, gt, gte, in (in takes a,b,c). Repeatable, ANDed.\n"
+        "eq (the default), ne, lt, lte, gt, gte, in (in takes a,b,c; \\, is a comma inside a "
+        "value). "
+        "Repeatable, ANDed.\n"
         "- `facet.{key}={value}`: documents whose facet field key holds value. Repeatable, "
         "ANDed.\n\n"
         "Example: `?where.views.gte=10&facet.tags=news&sort=views&order=asc&limit=20`.",

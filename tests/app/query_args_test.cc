@@ -48,16 +48,40 @@ TEST(QueryArgsTest, WhereValueKeepsColonsAndEquals) {
   EXPECT_EQ(Str(empty.filters[0].values[0]), "");
 }
 
-TEST(QueryArgsTest, WhereInSplitsOnBar) {
+TEST(QueryArgsTest, InTakesCommaSeparatedValuesInTheCliAndOverHttp) {
+  storage::Query cli, http;
+  ASSERT_TRUE(ParseWhere("category:in:a,b,,c\\,d|e\\\\", cli).ok());
+  ASSERT_TRUE(ParseListingParams({{"where.category.in", "a,b,,c\\,d|e\\\\"}}, http).ok());
+  for (const storage::Query* q : {&cli, &http}) {
+    ASSERT_EQ(q->filters.size(), 1u);
+    EXPECT_EQ(q->filters[0].op, storage::FilterOp::kIn);
+    ASSERT_EQ(q->filters[0].values.size(), 4u);
+    EXPECT_EQ(Str(q->filters[0].values[0]), "a");
+    EXPECT_EQ(Str(q->filters[0].values[1]), "b");
+    EXPECT_EQ(Str(q->filters[0].values[2]), "");
+    EXPECT_EQ(Str(q->filters[0].values[3]), "c,d|e\\");  // '|' is an ordinary character
+  }
+  EXPECT_EQ(SplitInValues("x"), std::vector<std::string>{"x"});
+  EXPECT_EQ(SplitInValues(""), std::vector<std::string>{""});
+  EXPECT_EQ(SplitInValues("a\\b"), std::vector<std::string>{"a\\b"});  // other escapes stay
+}
+
+TEST(QueryArgsTest, ErrorsSpeakTheSyntaxTheUserWrote) {
   storage::Query q;
-  ASSERT_TRUE(ParseWhere("category:in:a|b||c", q).ok());
-  ASSERT_EQ(q.filters.size(), 1u);
-  EXPECT_EQ(q.filters[0].op, storage::FilterOp::kIn);
-  ASSERT_EQ(q.filters[0].values.size(), 4u);
-  EXPECT_EQ(Str(q.filters[0].values[0]), "a");
-  EXPECT_EQ(Str(q.filters[0].values[1]), "b");
-  EXPECT_EQ(Str(q.filters[0].values[2]), "");
-  EXPECT_EQ(Str(q.filters[0].values[3]), "c");
+  Status cli = ParseWhere("views:between:1", q);
+  ASSERT_TRUE(cli.IsInvalidArgument());
+  EXPECT_NE(cli.message().find("--where 'views:between:1'"), std::string::npos) << cli.message();
+  Status http = ParseListingParams({{"where.views.between", "1"}}, q);
+  ASSERT_TRUE(http.IsInvalidArgument());
+  const std::string message = http.message();
+  EXPECT_NE(message.find("'where.views.between'"), std::string::npos) << message;
+  EXPECT_EQ(message.find("--where"), std::string::npos) << message;
+  EXPECT_EQ(message.find(':'), message.find(": operator")) << "no CLI item syntax: " << message;
+  Status no_field = ParseListingParams({{"where..gt", "1"}}, q);
+  ASSERT_TRUE(no_field.IsInvalidArgument());
+  EXPECT_NE(no_field.message().find("'where..gt' names no field"), std::string::npos)
+      << no_field.message();
+  EXPECT_TRUE(q.filters.empty());
 }
 
 TEST(QueryArgsTest, FiltersAccumulate) {
