@@ -74,4 +74,26 @@ std::string FormatAccessLine(LogFormat format, const AccessLogEntry& e) {
          std::string(e.request_id);
 }
 
+std::string FormatDroppedLinesNotice(LogFormat format, int64_t unix_millis, uint64_t dropped) {
+  // Built by appending: GCC 12 warns falsely (-Wrestrict) on long literal + string chains.
+  constexpr std::string_view kWhat = "access log lines dropped: the log's reader fell behind";
+  std::string line;
+  switch (format) {
+    case LogFormat::kJson:
+      line.append("{\"ts\":\"").append(Timestamp(unix_millis));
+      line.append("\",\"level\":\"warn\",\"msg\":\"").append(kWhat).append("\",\"dropped\":");
+      line.append(std::to_string(dropped)).append("}\n");
+      return line;
+    case LogFormat::kLogfmt:
+      line.append("ts=").append(Timestamp(unix_millis)).append(" level=warn msg=\"");
+      line.append(kWhat).append("\" dropped=").append(std::to_string(dropped)).append("\n");
+      return line;
+    case LogFormat::kText:
+      break;
+  }
+  line.append("[").append(Timestamp(unix_millis)).append("] [warning] ");
+  line.append(std::to_string(dropped)).append(" ").append(kWhat).append("\n");
+  return line;
+}
+
 }  // namespace folio::app

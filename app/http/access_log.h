@@ -36,4 +36,8 @@ const char* AccessLogLevel(unsigned status);
 // are control characters are escaped, so a hostile target cannot forge a line. Thread-safe.
 std::string FormatAccessLine(LogFormat format, const AccessLogEntry& entry);
 
+// The line (with its newline) that stands for `dropped` access log lines the reader of the
+// log fell too far behind for, in `format`, at `unix_millis`.
+std::string FormatDroppedLinesNotice(LogFormat format, int64_t unix_millis, uint64_t dropped);
+
 }  // namespace folio::app

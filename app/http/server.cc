@@ -1,8 +1,8 @@
 #include "http/server.h"
 
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "http/access_log.h"
+#include "http/access_log_sink.h"
 #include "http/connection_limits.h"
 #include "http/service.h"
 
@@ -38,6 +39,15 @@ int64_t NowNanos() {
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
+
+int64_t UnixMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// How far the access log's reader may fall behind before lines are dropped (and counted).
+constexpr size_t kAccessLogPendingBytes = size_t{8} << 20;
 
 }  // namespace
 
@@ -321,9 +331,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void LogAccess(unsigned status, Route route, std::size_t bytes, int64_t nanos) {
     AccessLogEntry entry;
-    entry.unix_millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    entry.unix_millis = UnixMillis();
     entry.request_id = reply_->request_id.empty() ? std::string_view("-") : reply_->request_id;
     entry.client = client_;
     entry.method = method_;
@@ -356,9 +364,14 @@ class HttpServer::Impl {
              false,    {},
              nullptr,  ParseLogFormat(config.log_format).value_or(LogFormat::kText)} {
     if (config.access_log) {
-      // Not registered with spdlog: several servers may live in one process (tests).
+      // Not registered with spdlog: several servers may live in one process (tests). Written
+      // to stderr in batches by a background thread: an I/O thread pays a memcpy per line.
+      const LogFormat format = ctx_.log_format;
       ctx_.access_log = std::make_shared<spdlog::logger>(
-          "access", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+          "access", std::make_shared<BackgroundFdSink>(
+                        STDERR_FILENO, kAccessLogPendingBytes, [format](uint64_t dropped) {
+                          return FormatDroppedLinesNotice(format, UnixMillis(), dropped);
+                        }));
       // JSON and logfmt lines carry their own time and level: nothing may precede them.
       ctx_.access_log->set_pattern(
           ctx_.log_format == LogFormat::kText ? "[%Y-%m-%d %H:%M:%S.%e] [%l] %v" : "%v");
@@ -446,6 +459,7 @@ class HttpServer::Impl {
     RunWorker(*workers_[0]);
     for (auto& t : threads)
       t.join();
+    if (ctx_.access_log) ctx_.access_log->flush();  // every answered request is in the log
   }
 
   void BeginShutdown() {

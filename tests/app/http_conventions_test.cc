@@ -3,10 +3,14 @@
 // across tiers with 304, gzip and br made once per fill.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "build_info.h"
@@ -296,6 +300,59 @@ TEST_F(HttpConventionsTest, EveryAnswerCarriesARequestId) {
   const std::string spaced = Header(c.Get("/healthz", {{"X-Request-Id", "a b"}}), "X-Request-Id");
   EXPECT_NE(spaced, "a b");
   EXPECT_FALSE(spaced.empty());
+}
+
+// The access log as an operator reads it: folio serve's stderr, one JSON object per answered
+// request, flushed by the time Run() returns.
+TEST_F(HttpConventionsTest, AccessLogLinesOnStderrParseBackAsJson) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::string logged;
+  std::thread reader([&] {
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;)
+      logged.append(buffer, static_cast<size_t>(n));
+  });
+  const int saved_stderr = ::dup(STDERR_FILENO);
+  ::dup2(fds[1], STDERR_FILENO);
+  config_.access_log = true;
+  config_.log_format = "json";
+  StartServer();
+  {
+    Client c = Connect();
+    SeedOne(c);
+    c.Get("/v1/default/types/post/documents", {{"X-Request-Id", "trace-1"}});
+    c.Get("/v1/default/types/post/documents", {{"X-Request-Id", "trace-2"}});
+    c.Get("/v1/default/documents/missing", {{"X-Request-Id", "trace-3"}});
+  }
+  StopServer();
+  ::dup2(saved_stderr, STDERR_FILENO);
+  ::close(saved_stderr);
+  ::close(fds[1]);
+  reader.join();
+  ::close(fds[0]);
+
+  std::map<std::string, json> by_id;
+  std::istringstream lines(logged);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '{') continue;  // the server's own messages are text
+    const json j = json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << line;
+    if (j.contains("request_id")) by_id[j["request_id"].get<std::string>()] = j;
+  }
+  ASSERT_TRUE(by_id.count("trace-1") && by_id.count("trace-2") && by_id.count("trace-3")) << logged;
+  EXPECT_EQ(by_id["trace-1"]["route"], "list_documents");
+  EXPECT_EQ(by_id["trace-1"]["status"], 200);
+  EXPECT_EQ(by_id["trace-1"]["tier"], "database");
+  EXPECT_EQ(by_id["trace-2"]["tier"], "memory");
+  EXPECT_EQ(by_id["trace-2"]["level"], "info");
+  EXPECT_GT(by_id["trace-2"]["bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(by_id["trace-3"]["status"], 404);
+  EXPECT_EQ(by_id["trace-3"]["level"], "warn");
+  for (const auto& [id, j] : by_id) {
+    for (const char* key : {"ts", "client", "method", "target", "duration_ms"})
+      EXPECT_TRUE(j.contains(key)) << id << " lacks " << key;
+  }
 }
 
 }  // namespace
