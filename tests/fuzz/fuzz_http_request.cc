@@ -32,6 +32,7 @@
 #include "http/http_config.h"
 #include "http/http_metrics.h"
 #include "http/service.h"
+#include "support/decode.h"
 
 namespace {
 
@@ -135,7 +136,8 @@ std::string Substitute(std::string bytes, const Fixture& f) {
 // Writes the reply as the server does, to a loopback connection of its own, and reads it back
 // as a client would. The writer shuts down its side once done, so a response that claims more
 // bytes than it sends ends the read with an error instead of hanging.
-void CheckReply(Fixture& f, HttpReply& reply) {
+// `head`: the request was a HEAD, whose reply has a Content-Length but no body.
+void CheckReply(Fixture& f, HttpReply& reply, bool head) {
   FUZZ_CHECK(reply.status != 500, "a request got a 500");
   FUZZ_CHECK(reply.message != nullptr, "a reply without a message");
   tcp::socket client(f.io);
@@ -160,6 +162,7 @@ void CheckReply(Fixture& f, HttpReply& reply) {
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(boost::none);
+  parser.skip(head);
   http::async_read(client, buffer, parser, [&](beast::error_code ec, size_t) { read_ec = ec; });
   f.io.restart();
   f.io.run();
@@ -168,8 +171,14 @@ void CheckReply(Fixture& f, HttpReply& reply) {
   FUZZ_CHECK(buffer.size() == 0, "bytes after the reply's end");
   const auto& res = parser.get();
   FUZZ_CHECK(res.result_int() == reply.status, std::to_string(res.result_int()));
-  if (res[http::field::content_type] == "application/json" && !res.body().empty()) {
-    FUZZ_CHECK(nlohmann::json::accept(res.body()), res.body());
+  std::optional<std::string> body = res.body();
+  const auto coding = res[http::field::content_encoding];
+  if (coding == "gzip") body = folio::test::Gunzip(res.body());
+  if (coding == "br") body = folio::test::Unbrotli(res.body());
+  FUZZ_CHECK(coding.empty() || coding == "gzip" || coding == "br", std::string(coding));
+  FUZZ_CHECK(body.has_value(), "a coded body that does not decode");
+  if (res[http::field::content_type] == "application/json" && !body->empty()) {
+    FUZZ_CHECK(nlohmann::json::accept(*body), *body);
   }
 }
 
@@ -194,6 +203,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (parser.get().target().size() > f.config.url_limit_bytes) return 0;  // a 414
     folio::app::HttpRequest request = parser.release();
     const bool keep_alive = request.keep_alive();
+    const bool head = request.method() == http::verb::head;
 
     std::optional<HttpReply> reply;
     int calls = 0;
@@ -206,7 +216,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(calls == 1, "Handle answered " + std::to_string(calls) + " times");
     f.metrics.Record(reply->route, reply->status, 0);
     if (IsWrite(reply->route) && reply->status < 300) ++f.writes;
-    CheckReply(f, *reply);
+    CheckReply(f, *reply, head);
     if (!keep_alive) break;
   }
   return 0;
