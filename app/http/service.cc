@@ -206,6 +206,13 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   }
 
   void Run() {
+    // HEAD is answered as GET is, then sent without its body (Reply) — its errors too, or the
+    // body of an early 400 would be read as the next response on a keep-alive connection.
+    http::verb verb = request_.method();
+    if (verb == http::verb::head) {
+      head_ = true;
+      verb = http::verb::get;
+    }
     if (request_.count(http::field::authorization) > 1) {
       return Error(400, "more than one Authorization header");
     }
@@ -217,12 +224,6 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
     if (!target.ok()) return Error(400, target.status().message());
     target_ = std::move(*target);
     const auto& seg = target_.segments;
-    // HEAD is answered as GET is, then sent without its body (Reply).
-    http::verb verb = request_.method();
-    if (verb == http::verb::head) {
-      head_ = true;
-      verb = http::verb::get;
-    }
     authorized_ = Authorized();
 
     if (seg.size() == 1 && seg[0] == "healthz")

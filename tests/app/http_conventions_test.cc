@@ -176,6 +176,20 @@ TEST_F(HttpConventionsTest, HeadAnswersAsGetWithoutTheBody) {
   }
   // The connection is still in step: the next request gets its own answer.
   EXPECT_EQ(c.Get("/healthz").result_int(), 200u);
+  // Errors found before routing (a target that is not UTF-8, a doubled header) are bodiless
+  // too: their body would otherwise be read as the next response.
+  auto bad = c.Do(http::verb::head, "/v1/%ff/types/post/documents");
+  EXPECT_EQ(bad.result_int(), 400u);
+  EXPECT_TRUE(bad.body().empty());
+  auto doubled = c.Do(http::verb::head, "/healthz");
+  EXPECT_EQ(doubled.result_int(), 200u);
+  c.WriteRaw(
+      "HEAD /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\n"
+      "Authorization: Bearer b\r\n\r\n");
+  auto two_auth = c.Read(/*header_only=*/true);
+  ASSERT_TRUE(two_auth.has_value());
+  EXPECT_EQ(two_auth->result_int(), 400u);
+  EXPECT_EQ(c.Get("/healthz").result_int(), 200u) << "the connection is still in step";
 }
 
 TEST_F(HttpConventionsTest, OptionsAndFourOhFiveNameTheAllowedMethods) {
