@@ -34,65 +34,10 @@ case "$WRITE_TYPE" in
   *) echo "WRITE_TYPE must be 'other' or 'same', not '$WRITE_TYPE'" >&2; exit 2 ;;
 esac
 
-die() { echo "serve_vs_nginx: $*" >&2; exit 1; }
-
-# ---- Prerequisites -------------------------------------------------------------------------
-
-if [[ ! -x "$FOLIO" ]]; then
-  die "no folio binary at $FOLIO. Build it first (bash scripts/run.sh, or cmake -S . -B build \
--DCMAKE_BUILD_TYPE=Release && cmake --build build --target folio), or set FOLIO=/path/to/folio."
-fi
-NGINX=$(command -v nginx || true)
-[[ -z "$NGINX" && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-[[ -n "$NGINX" ]] || missing+=(nginx)
-command -v curl >/dev/null || missing+=(curl)
-if ((${#missing[@]})); then
-  echo "installing ${missing[*]} with apt-get (Debian packages)..."
-  SUDO=""
-  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-  if ! { $SUDO apt-get update -qq && \
-         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
-    die "could not install ${missing[*]} with apt-get. Install them yourself \
-(sudo apt-get install ${missing[*]}) and run this again."
-  fi
-  NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-  [[ -x "$NGINX" ]] || die "nginx is still missing after apt-get install"
-  command -v wrk >/dev/null || die "wrk is still missing after apt-get install"
-fi
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
-    2>/dev/null || echo $((20000 + RANDOM % 20000))
-}
-
-# ---- Cleanup of everything this script starts ------------------------------------------------
-
-WORK=$(mktemp -d /tmp/folio-serve-vs-nginx.XXXXXX)
-FOLIO_PID="" NGINX_PID="" WRITER_PID=""
-# shellcheck disable=SC2317  # invoked by the trap
-cleanup() {
-  local pid
-  for pid in "$WRITER_PID" "$FOLIO_PID" "$NGINX_PID"; do
-    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
-  done
-  for pid in "$WRITER_PID" "$FOLIO_PID" "$NGINX_PID"; do
-    [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_http() {  # url, seconds
-  local i
-  for ((i = 0; i < $2 * 20; i++)); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
+cd "$(dirname "$0")/../.."
+# shellcheck source=bench/load/lib.sh
+source bench/load/lib.sh
+load_prerequisites
 
 # ---- folio: seed, serve, warm ------------------------------------------------------------
 
@@ -109,7 +54,7 @@ echo "seeding $DOCS documents over 2 types ($HOT_TYPE, product) into $DATA ..."
 
 FOLIO_TOKEN="$TOKEN" "$FOLIO" --data-dir "$DATA" serve --listen "127.0.0.1:$FOLIO_PORT" \
   --threads "$SERVE_THREADS" --no-access-log --log-level warn >"$WORK/folio.log" 2>&1 &
-FOLIO_PID=$!
+PIDS+=($!)
 wait_http "$BASE/healthz" 10 || { cat "$WORK/folio.log" >&2; die "folio serve did not come up"; }
 
 HOT_PATH="/v1/default/types/$HOT_TYPE/documents?limit=$LIMIT"
@@ -122,36 +67,8 @@ PAGE_BYTES=$(stat -c %s "$WORK/www/page")
 
 # ---- nginx: the same bytes as a static file ------------------------------------------------
 
-chmod 755 "$WORK" "$WORK/www"
 chmod 644 "$WORK/www/page"
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<EOF
-worker_processes $NGINX_WORKERS;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 10000000;
-  keepalive_timeout 65;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location = /page { root $WORK/www; default_type application/json; }
-  }
-}
-EOF
-"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx/stdout.log" 2>&1 &
-NGINX_PID=$!
-wait_http "http://127.0.0.1:$NGINX_PORT/page" 10 ||
-  { cat "$WORK/nginx/error.log" "$WORK/nginx/stdout.log" >&2 2>/dev/null; die "nginx did not come up"; }
+start_nginx "$NGINX_PORT" "$WORK/www"
 cmp -s <(curl -fsS "http://127.0.0.1:$NGINX_PORT/page") "$WORK/www/page" ||
   die "nginx does not serve the saved page byte for byte"
 
@@ -193,17 +110,6 @@ PY
 
 # ---- Runs ----------------------------------------------------------------------------------
 
-run_wrk() {  # label, url, output file
-  echo
-  echo "== $1: wrk -t$WRK_THREADS -c$CONNS -d$DURATION $2"
-  wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency "$2" | tee "$3"
-}
-rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
-non2xx() { awk '/Non-2xx or 3xx responses:/ {print $NF; f=1} END {if (!f) print 0}' "$1"; }
-sockerr() {
-  awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10; f=1} END {if (!f) print 0}' "$1"
-}
-
 if ((WRITE_RATE > 0)); then
   WRITER_DESC="$WRITE_RATE publishes/s of '$WRITER_TYPE' ($([[ $WRITE_TYPE == same ]] &&
     echo "the hot page's own type: invalidated constantly" || echo "another type"))"
@@ -214,9 +120,11 @@ echo
 echo "hot page: GET $HOT_PATH ($PAGE_BYTES bytes); writer: $WRITER_DESC"
 
 : >"$WORK/writer.codes"
+WRITER_PID=""
 if ((WRITE_RATE > 0)); then
   writer &
   WRITER_PID=$!
+  PIDS+=("$WRITER_PID")
 fi
 STATS_BEFORE=$(curl -fsS "$BASE/metrics")
 run_wrk "folio serve (writer: $WRITER_DESC)" "$BASE$HOT_PATH" "$WORK/wrk-folio.txt"
@@ -241,7 +149,7 @@ NGINX_NON2XX=$(non2xx "$WORK/wrk-nginx.txt")
 NGINX_SOCKERR=$(sockerr "$WORK/wrk-nginx.txt")
 WRITES_TOTAL=$(grep -c . "$WORK/writer.codes" || true)
 WRITES_BAD=$(grep -vc '^20[01]$' "$WORK/writer.codes" || true)
-RATIO=$(awk -v a="$FOLIO_RPS" -v b="$NGINX_RPS" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
+RATIO=$(ratio "$FOLIO_RPS" "$NGINX_RPS")
 VERDICT=$(awk -v r="$RATIO" 'BEGIN {print (r >= 0.8 ? "meets" : "MISSES")}')
 
 echo
