@@ -67,12 +67,31 @@ bool WriteAllowed(const Principal& principal, const std::vector<PermissionRule>&
   return allowed || BaseGrantAllows(principal, name, settings);
 }
 
+namespace {
+
+// The principal as X-Folio-Principal and --as write it: "user:u1,role:editor,group:g1".
+std::string PrincipalText(const Principal& principal) {
+  std::string text;
+  auto add = [&text](std::string_view kind, const std::string& id) {
+    if (!text.empty()) text.push_back(',');
+    text.append(kind).append(":").append(id);
+  };
+  if (principal.user_id) add("user", *principal.user_id);
+  for (const std::string& role : principal.roles)
+    add("role", role);
+  for (const std::string& group : principal.groups)
+    add("group", group);
+  return text;
+}
+
+}  // namespace
+
 Status CheckWriteAllowed(const Principal& principal, const std::vector<PermissionRule>& rules,
                          WritePermission permission, const TypeSettings& settings,
                          std::string_view type, std::string_view root_id) {
   if (WriteAllowed(principal, rules, permission, settings)) return Status::Ok();
   const std::string who = principal.anonymous() ? "the public principal"
-                                                : "principal '" + principal.CanonicalKey() + "'";
+                                                : "principal '" + PrincipalText(principal) + "'";
   std::string what = root_id.empty() ? "documents of type '" + std::string(type) + "'"
                                      : "document '" + std::string(root_id) + "'";
   return Status::PermissionDenied(who + " may not " + WritePermissionName(permission) + " " + what +

@@ -408,6 +408,9 @@ TEST_F(WritePermissionsStoreTest, EveryWriteIsRefusedWithNothingWrittenWhenNotAl
     EXPECT_EQ(r.status().code(), Status::Code::kPermissionDenied)
         << name << ": " << r.status().ToString();
     EXPECT_NE(r.status().message().find(root), std::string::npos) << r.status().message();
+    // The principal as its writer named it (X-Folio-Principal, --as), not an internal form.
+    EXPECT_NE(r.status().message().find("principal 'user:mallory,role:editor'"), std::string::npos)
+        << r.status().message();
   }
   auto set = store_->SetPermissions("default", root, {}, mallory);
   EXPECT_EQ(set.code(), Status::Code::kPermissionDenied) << set.ToString();
