@@ -13,26 +13,27 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bench_replay.h"
 #include "build_info.h"
 #include "cache_meta.h"
 #include "config.h"
-#include "data_dir.h"
 #include "folio/engine/engine.h"
-#include "folio/storage/document_store.h"
 #include "folio/storage/type_format.h"
+#include "folio/tools/seed.h"
 #include "http/connection_limits.h"
 #include "http/principal_header.h"
 #include "http/server.h"
 #include "permission_rules.h"
 #include "progress_bar.h"
 #include "query_args.h"
-#include "seed.h"
 #include "stats_json.h"
 
 namespace folio::app {
 namespace {
 
-using storage::DocumentStore;
+using tools::SeedDocuments;
+using tools::SeedOptions;
+using tools::SeedTypeIds;
 
 // The global flags that are not settings (app/config.h): they name this command's inputs.
 struct GlobalFlags {
@@ -262,6 +263,20 @@ class Cli {
     import_cmd->add_option("file", dump_path, "the dump ('-' for stdin)")->required();
     import_cmd->callback(run([&, this] { return Import(dump_path); }));
 
+    std::string bench_log;
+    int bench_passes = 1;
+    bool bench_json = false;
+    auto* bench = app.add_subcommand(
+        "bench",
+        "replay your own reads (one URL per line, or an access log) against this data dir, "
+        "directly and through folio: tiers, latency percentiles, speed-up");
+    bench->add_option("log", bench_log, "the log ('-' for stdin)")->required();
+    bench->add_option("--passes", bench_passes, "passes through folio (the first warms it)")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    bench->add_flag("--json", bench_json, "print the report as JSON");
+    bench->callback(run([&, this] { return Bench(bench_log, bench_passes, bench_json); }));
+
     app.add_subcommand("stats",
                        "print this process's engine counters and the shared L2 tier's usage "
                        "(a running service's live counters are at GET /v1/stats)")
@@ -342,7 +357,7 @@ class Cli {
   int Migrate(bool status_only) {
     auto engine = OpenEngine(/*create=*/!status_only);
     if (!engine) return 1;
-    auto list = engine->store().MigrationStatus();
+    auto list = engine->MigrationStatus();
     if (!list.ok()) return Fail(list.status());
     for (const auto& m : *list) {
       out_ << (m.applied ? "applied  " : "pending  ") << m.filename << "  " << m.checksum
@@ -385,7 +400,7 @@ class Cli {
     auto engine = OpenEngine(/*create=*/true);
     if (!engine) return 1;
     // A new type in the short form keeps a version per save, as folio always did.
-    if (short_form && !engine->store().GetType(def.id).ok()) def.settings.versioning = true;
+    if (short_form && !engine->GetType(def.id).ok()) def.settings.versioning = true;
     auto registered = engine->RegisterType(def);
     if (!registered.ok()) return Fail(registered.status());
     out_ << storage::TypeJson(*registered) << "\n";
@@ -395,7 +410,7 @@ class Cli {
   int TypesList() {
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    for (const auto& t : engine->store().ListTypes())
+    for (const auto& t : engine->ListTypes())
       out_ << storage::TypeJson(t) << "\n";
     return 0;
   }
@@ -625,7 +640,7 @@ class Cli {
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
     if (f.explain) {
-      auto plan = engine->store().ExplainList(*q);
+      auto plan = engine->ExplainQuery(*q);
       if (!plan.ok()) return Fail(plan.status());
       for (const auto& line : *plan)
         out_ << line << "\n";
@@ -650,7 +665,7 @@ class Cli {
 
   // Seeds demo documents when the store has no document types yet.
   Status SeedIfEmpty(Engine& engine, int64_t count) {
-    if (!engine.store().ListTypes().empty()) return Status::Ok();
+    if (!engine.ListTypes().empty()) return Status::Ok();
     SeedOptions options;
     options.count = count;
     options.tenant = config_.tenant;
@@ -659,6 +674,44 @@ class Cli {
     options.on_progress = [&bar](int64_t done) { bar.Update(done); };
     auto written = SeedDocuments(engine, options);
     return written.ok() ? Status::Ok() : written.status();
+  }
+
+  // The curl lines `serve` prints: they name this data dir's tenant and a type it has (a
+  // filter and a facet only when the type has them), or register a type first when it has
+  // none — so each line works as printed on the data dir being served.
+  static std::string TryLines(const std::string& base, const std::string& tenant,
+                              const std::vector<storage::TypeDefinition>& types, bool token) {
+    const std::string auth = token ? " -H 'Authorization: Bearer <token>'" : "";
+    std::string out;
+    std::string type = "note";
+    std::string data = R"({"title":"Hello"})";
+    if (types.empty()) {
+      out += "  curl -s" + auth + " -X POST '" + base +
+             R"(/v1/types' -d '{"id":"note","fields":{"title":"text"}}')" + "\n";
+    } else {
+      type = types.front().id;
+      data = "{}";
+    }
+    const std::string listing = base + "/v1/" + tenant + "/types/" + type + "/documents";
+    out += "  curl -s" + auth + " -X POST '" + listing + "' -d '{\"data\":" + data + "}'\n";
+    out += "  curl -s" + auth + " -X POST '" + base + "/v1/" + tenant +
+           "/documents/<root_id>/publish'\n";
+    out += "  curl -s '" + listing + "?limit=3'\n";
+    std::string narrowed;
+    if (!types.empty()) {
+      for (const auto& [name, kind] : types.front().fields) {
+        if (kind == storage::FieldKind::kInteger || kind == storage::FieldKind::kNumber) {
+          narrowed += "&where." + name + ".gte=1";
+          break;
+        }
+      }
+      if (!types.front().facets.empty())
+        narrowed += "&facet." + types.front().facets.front() + "=news";
+    }
+    out += "  curl -si '" + listing + "?limit=3" + narrowed + "' | grep -i -e x-cache -e etag\n";
+    out += "  curl -s '" + base + "/metrics' | head\n";
+    out += "  curl -s '" + base + "/v1/stats'\n";
+    return out;
   }
 
   int Serve(const HttpConfig& config) {
@@ -675,22 +728,11 @@ class Cli {
     uint16_t port = 0;
     (void)ParseListen(config.listen, &host, &port);
     const std::string base = "http://" + host + ":" + std::to_string((*server)->port());
-    const auto types = engine->store().ListTypes();
-    const std::string type = types.empty() ? "blog-post" : types.front().id;
-    const std::string auth = config.token.empty() ? "" : " -H 'Authorization: Bearer <token>'";
     out_ << "folio: serving " << engine->options().db_path << " on " << base
          << (config.token.empty() ? " (no token: writes are open)" : " (writes need the token)")
          << "\n\ntry:\n"
-         << "  curl -s '" << base << "/v1/default/types/" << type << "/documents?limit=3'\n"
-         << "  curl -si '" << base << "/v1/default/types/" << type
-         << "/documents?limit=3&where.views.gte=5000&facet.tags=news' | grep -i x-cache\n"
-         << "  curl -s" << auth << " -X POST '" << base << "/v1/default/types/" << type
-         << "/documents' -d '{\"data\":{\"title\":\"Hello\",\"views\":1}}'\n"
-         << "  curl -s" << auth << " -X POST '" << base
-         << "/v1/default/documents/<root_id>/publish'\n"
-         << "  curl -s '" << base << "/metrics' | head\n"
-         << "  curl -s '" << base << "/v1/stats'\n\n"
-         << "Ctrl-C stops it gracefully.\n";
+         << TryLines(base, config_.tenant, engine->ListTypes(), !config.token.empty())
+         << "\nCtrl-C stops it gracefully.\n";
     out_.flush();
     (*server)->Run();
     spdlog::info("stopped");
@@ -706,7 +748,7 @@ class Cli {
       if (!file) return Fail(Status::IOError("cannot write '" + path + "'"));
     }
     std::ostream& out = path.empty() ? out_ : file;
-    Status s = engine->store().ExportSql([&out](std::string_view piece) {
+    Status s = engine->ExportSql([&out](std::string_view piece) {
       out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
       return out ? Status::Ok() : Status::IOError("write failed");
     });
@@ -719,14 +761,42 @@ class Cli {
   int Import(const std::string& path) {
     auto script = ReadData(path == "-" ? "-" : "@" + path);
     if (!script.ok()) return Fail(script.status());
-    DataDir dir = ResolveDataDir(config_.engine.data_dir, config_.engine.db_path);
-    Status s = dir.Ensure();
-    if (s.ok()) s = storage::DocumentStore::ImportSql(dir.db_path, *script);
+    const Options options = EngineOptions(config_, /*create_if_missing=*/false);
+    Status s = Engine::ImportSql(options, *script);
     if (!s.ok()) return Fail(s);
     // The new database has a new identity, so even an L2 left in this dir answers nothing.
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    out_ << "folio: imported into " << dir.db_path << "\n";
+    out_ << "folio: imported into " << options.db_path << "\n";
+    return 0;
+  }
+
+  // `folio bench`: the user's reads, directly (an engine without caches: SQLite's work) and
+  // through an engine with this data dir's configured caches.
+  int Bench(const std::string& path, int passes, bool json) {
+    std::ifstream file;
+    if (path != "-") {
+      file.open(path);
+      if (!file) return Fail(Status::IOError("cannot read '" + path + "'"));
+    }
+    std::istream& in = path == "-" ? std::cin : file;
+    const ReplayLog log = ReadReplayLog(in);
+    if (log.reads.empty()) {
+      return Fail(Status::InvalidArgument(
+          "'" + path + "' holds no read to replay (" + std::to_string(log.lines) +
+          " lines: listing and document GETs under /v1/ are replayed, writes are skipped)"));
+    }
+    auto cached = OpenEngine(/*create=*/false);
+    if (!cached) return 1;
+    // The direct side: the same database, no L1, no L2 (it must not take the data dir's L2
+    // from the cached engine, nor be helped by it).
+    Options bare = EngineOptions(config_, /*create_if_missing=*/false);
+    bare.l1_capacity_bytes = 0;
+    bare.l2_enabled = false;
+    auto direct = Engine::Open(bare);
+    if (!direct.ok()) return Fail(direct.status());
+    const ReplayReport report = Replay(log, **direct, *cached, passes);
+    out_ << (json ? ReplayReportJson(log, report) : ReplayReportText(log, report));
     return 0;
   }
 

@@ -14,7 +14,7 @@
 //
 // The baseline page is DocumentStore::List (statement cache, bound values, permission and
 // schedule clauses, JSON assembled from stored text, next cursor) for the first page of 20,
-// on the same store the miss benchmark's engine uses.
+// on a DocumentStore of the bench's own over the same file, opened as the engines open theirs.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -36,7 +36,8 @@
 #include "direct_page.h"
 #include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
-#include "seed.h"
+#include "folio/tools/seed.h"
+#include "seed_file.h"
 
 namespace {
 
@@ -70,6 +71,8 @@ struct Fixture {
   std::string type;
   std::filesystem::path root;        // temp dir holding one data dir per engine
   std::vector<std::string> cursors;  // cursors[i] opens page i + 2 of the listing (limit 20)
+
+  std::unique_ptr<DocumentStore> direct;  // the baseline: no engine in between
 
   // Named by what they have enabled.
   std::unique_ptr<Engine> hot;      // L1 + L2: the L1-hit benchmarks
@@ -118,6 +121,7 @@ struct Fixture {
     cold_l1.reset();
     cold_l2.reset();
     herd.reset();
+    direct.reset();
     std::error_code ec;
     std::filesystem::remove_all(root, ec);
   }
@@ -128,8 +132,15 @@ struct Fixture {
     auto path = std::filesystem::temp_directory_path() /
                 ("folio_bench_storage_" + std::to_string(docs) + ".sqlite");
     db_path = path.string();
-    type = folio::app::SeedTypeIds(1).front();
+    type = folio::tools::SeedTypeIds(1).front();
     SeedIfNeeded(docs);
+    folio::storage::StoreOptions store_options;
+    store_options.path = db_path;
+    store_options.create_if_missing = false;
+    store_options.read_connections = folio::Options{}.read_connections;
+    auto store = DocumentStore::Open(store_options);
+    if (!store.ok()) Die("opening the direct store: " + store.status().ToString());
+    direct = std::move(*store);
 
     std::string tmpl = (std::filesystem::temp_directory_path() / "folio_engine_bench_XXXXXX");
     std::vector<char> buf(tmpl.begin(), tmpl.end());
@@ -158,7 +169,7 @@ struct Fixture {
     // Every page's cursor, walking the listing once.
     Query q = FirstPage();
     for (;;) {
-      auto page = bare->store().List(q);
+      auto page = direct->List(q);
       if (!page.ok()) Die("listing: " + page.status().ToString());
       if (!page->next_cursor) break;
       cursors.push_back(*page->next_cursor);
@@ -169,7 +180,7 @@ struct Fixture {
           " pages; raise FOLIO_BENCH_DOCS");
     }
     {
-      auto first = bare->store().List(FirstPage());
+      auto first = direct->List(FirstPage());
       std::fprintf(stderr,
                    "engine_bench: %zu pages of %d; page 1 is %zu bytes of JSON; cursor %zu bytes\n",
                    cursors.size() + 1, kPageSize, first.ok() ? first->documents_json.size() : 0,
@@ -203,17 +214,13 @@ struct Fixture {
     if (!fresh) return;
     for (const char* ext : {"", "-wal", "-shm"})
       std::filesystem::remove(db_path + ext);
-    folio::storage::StoreOptions options;
-    options.path = db_path;
-    auto store = DocumentStore::Open(options);
-    if (!store.ok()) Die(store.status().ToString());
     std::fprintf(stderr, "seeding %lld documents of ~1 KB into %s …\n",
                  static_cast<long long>(docs), db_path.c_str());
-    folio::app::SeedOptions seed;
+    folio::tools::SeedOptions seed;
     seed.count = docs;
     seed.types = 1;
     seed.body_bytes = 800;
-    auto written = folio::app::SeedDocuments(**store, seed);
+    auto written = folio::bench::SeedFile(db_path, seed);
     if (!written.ok()) Die(written.status().ToString());
     std::FILE* ready = std::fopen((db_path + ".ready").c_str(), "w");
     if (ready != nullptr) std::fclose(ready);
@@ -257,7 +264,7 @@ bool Answered(benchmark::State& state, const Result<PageRef>& page, Tier tier) {
 
 void BM_DirectPage_First(benchmark::State& state) {
   Fixture& f = Fixture::Get();
-  folio::bench::RunDirectPage(state, f.bare->store(), f.FirstPage(), kPageSize,
+  folio::bench::RunDirectPage(state, *f.direct, f.FirstPage(), kPageSize,
                               "DocumentStore::List, page 1 of 20");
 }
 BENCHMARK(BM_DirectPage_First)->Unit(benchmark::kMicrosecond);
@@ -268,7 +275,7 @@ void BM_DirectPage_Rotating(benchmark::State& state) {
   static uint64_t next = 0;
   for (auto _ : state) {
     Query q = f.FreshPage(next++);  // one cursor copy: noise next to a SQLite read
-    auto page = f.bare->store().List(q);
+    auto page = f.direct->List(q);
     if (!page.ok()) {
       state.SkipWithError(page.status().ToString().c_str());
       break;

@@ -19,7 +19,8 @@
 // Repeats hardly matter to the cost: each reference is looked up on its own.
 //
 // Sources, each on the same SQLite file (each engine with a data dir of its own):
-//   store      DocumentStore::List (the page straight from SQLite, no engine);
+//   store      DocumentStore::List on a store of its own (the page straight from SQLite, no
+//              engine);
 //   uncached   an Engine with L1 capacity 0 and L2 off: every Query reads SQLite, through the
 //              engine's whole miss path (key, coalescing, page encoding);
 //   l1         an Engine with L1 on (256 MiB) and L2 off, warmed: every Query is an L1 hit;
@@ -105,9 +106,10 @@ const char* const kIncludeNames[kIncludes] = {"plain", "author", "both"};
 struct Fixture {
   std::filesystem::path root;
   std::string db_path;
-  std::unique_ptr<Engine> bare;  // L1 off, L2 off
-  std::unique_ptr<Engine> hot;   // L1 on, L2 off
-  std::unique_ptr<Engine> kv;    // L1 off, L2 on
+  std::unique_ptr<folio::storage::DocumentStore> store;  // no engine
+  std::unique_ptr<Engine> bare;                          // L1 off, L2 off
+  std::unique_ptr<Engine> hot;                           // L1 on, L2 off
+  std::unique_ptr<Engine> kv;                            // L1 off, L2 on
 
   // queries[include][set]: the pages a benchmark rotates through, and each page's validated
   // documents JSON length.
@@ -125,6 +127,7 @@ struct Fixture {
     hot.reset();
     kv.reset();
     bare.reset();
+    store.reset();
     if (std::getenv("FOLIO_BENCH_KEEP") != nullptr) {
       std::fprintf(stderr, "expand_bench: kept %s\n", root.c_str());
       return;
@@ -142,6 +145,10 @@ struct Fixture {
     root = buf.data();
     db_path = (root / "folio.sqlite").string();
     Seed();
+    folio::storage::StoreOptions store_options;
+    store_options.path = db_path;
+    store_options.create_if_missing = false;
+    store = Must(folio::storage::DocumentStore::Open(store_options), "open store");
     bare = OpenEngine("bare", 0, false);
     hot = OpenEngine("hot", size_t{256} << 20, false);
     kv = OpenEngine("kv", 0, true);
@@ -227,7 +234,7 @@ struct Fixture {
     Query q = Listing(include);
     for (;;) {
       pages.push_back(q);
-      auto page = Must(bare->store().List(q), "walk listing");
+      auto page = Must(store->List(q), "walk listing");
       if (!page.next_cursor) break;
       q.cursor = *page.next_cursor;
     }
@@ -248,7 +255,7 @@ struct Fixture {
     for (int inc = 0; inc < kIncludes; ++inc) {
       for (int set = 0; set < 2; ++set) {
         for (const Query& q : queries[inc][set]) {
-          auto page = Must(bare->store().List(q), "store list");
+          auto page = Must(store->List(q), "store list");
           if (page.count != kPageSize) Die("a page has " + std::to_string(page.count) + " docs");
           if (!page.cacheable) Die("a page is not cacheable");
           CheckDocuments(page.documents_json, static_cast<Include>(inc));
@@ -341,7 +348,7 @@ void BM_Page(benchmark::State& state, Source source, Include include, PageSet se
   for (auto _ : state) {
     const size_t k = i++ % qs.size();
     if (source == Source::kStore) {
-      auto page = f.bare->store().List(qs[k]);
+      auto page = f.store->List(qs[k]);
       if (!page.ok() || page->count != kPageSize || page->documents_json.size() != want[k]) {
         state.SkipWithError(page.ok() ? "wrong page" : page.status().ToString().c_str());
         break;

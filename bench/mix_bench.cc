@@ -59,7 +59,8 @@
 #include "direct_page.h"
 #include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
-#include "seed.h"
+#include "folio/tools/seed.h"
+#include "seed_file.h"
 
 namespace {
 
@@ -234,16 +235,12 @@ void SeedIfNeeded(const std::string& path, int64_t docs, int types) {
   }
   for (const char* ext : {"", "-wal", "-shm"})
     std::filesystem::remove(path + ext);
-  folio::storage::StoreOptions options;
-  options.path = path;
-  auto store = DocumentStore::Open(options);
-  if (!store.ok()) Die(store.status().ToString());
   std::fprintf(stderr, "mix_bench: seeding %lld documents of ~1 KB over %d type(s) into %s\n",
                static_cast<long long>(docs), types, path.c_str());
   const auto start = Clock::now();
   const bool tty = isatty(STDERR_FILENO) != 0;
   int64_t last_line = 0;
-  folio::app::SeedOptions seed;
+  folio::tools::SeedOptions seed;
   seed.count = docs;
   seed.types = types;
   seed.body_bytes = 800;
@@ -261,10 +258,9 @@ void SeedIfNeeded(const std::string& path, int64_t docs, int types) {
       last_line = done;
     }
   };
-  auto written = folio::app::SeedDocuments(**store, seed);
+  auto written = folio::bench::SeedFile(path, seed);  // closed (checkpointed) when it returns
   if (tty) std::fprintf(stderr, "\n");
   if (!written.ok()) Die(written.status().ToString());
-  store->reset();  // checkpoint and close before marking it ready
   std::FILE* ready = std::fopen((path + ".ready").c_str(), "w");
   if (ready != nullptr) std::fclose(ready);
   std::fprintf(stderr, "mix_bench: seeded in %.1f s\n",
@@ -394,7 +390,7 @@ struct DirectFixture {
   DirectFixture() {
     const std::string path = StoragePath();
     store = OpenStore(path);
-    type = folio::app::SeedTypeIds(1).front();
+    type = folio::tools::SeedTypeIds(1).front();
     if (sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
       Die("cannot open " + path + " read-only");
     }
@@ -497,7 +493,7 @@ struct MixFixture {
   MixFixture() : path(MixPath()) {
     const Config& c = Cfg();
     auto store = OpenStore(path);
-    const std::vector<std::string> types = folio::app::SeedTypeIds(c.types);
+    const std::vector<std::string> types = folio::tools::SeedTypeIds(c.types);
 
     // Every first page: type × filter × sort × limit.
     struct Shape {
@@ -836,7 +832,7 @@ void BM_MixEngine(benchmark::State& state, size_t l1_bytes, int threads) {
 // written is one of that type, so the publish moves it to the top of the hot page.
 void BM_Publish(benchmark::State& state, bool through_engine) {
   MixFixture& f = MixFixture::Get();
-  const std::string type = folio::app::SeedTypeIds(1).front();
+  const std::string type = folio::tools::SeedTypeIds(1).front();
   std::vector<std::string> roots;
   for (const auto& w : f.write_pool)
     if (w.type == type) roots.push_back(w.root_id);

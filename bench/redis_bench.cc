@@ -25,7 +25,7 @@
 
 #include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
-#include "seed.h"
+#include "folio/tools/seed.h"
 
 namespace {
 
@@ -92,7 +92,7 @@ struct Fixture {
     kv_only = std::move(*engine);
 
     Query q;
-    q.type = folio::app::SeedTypeIds(1).front();
+    q.type = folio::tools::SeedTypeIds(1).front();
     q.limit = kPageSize;
     for (int i = 0; i < kPages; ++i) {
       auto page = kv_only->Query(q);

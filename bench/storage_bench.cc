@@ -2,8 +2,9 @@
 // against: the first page, a page 1000 pages deep by keyset, and the same depth by OFFSET.
 //
 // Data: FOLIO_BENCH_DOCS (default 100000) published documents of ~1 KB in one type, written
-// in batches of 500 that share a timestamp (so ties on updated_at are everywhere). The
-// database is kept in $TMPDIR and reused by later runs with the same document count.
+// through an Engine in batches of 500 that share a timestamp (so ties on updated_at are
+// everywhere). The database is kept in $TMPDIR and reused by later runs with the same document
+// count; this benchmark reads it with a DocumentStore of its own.
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
 
@@ -14,7 +15,8 @@
 #include <string>
 
 #include "folio/storage/document_store.h"
-#include "seed.h"
+#include "folio/tools/seed.h"
+#include "seed_file.h"
 
 namespace {
 
@@ -51,24 +53,25 @@ struct Fixture {
       for (const char* ext : {"", "-wal", "-shm"})
         std::filesystem::remove(path.string() + ext);
     }
-    folio::storage::StoreOptions options;
-    options.path = path.string();
-    auto opened = DocumentStore::Open(options);
-    if (!opened.ok()) Die(opened.status().ToString());
-    store = std::move(*opened);
-    type = folio::app::SeedTypeIds(1).front();
+    type = folio::tools::SeedTypeIds(1).front();
     if (fresh) {
       std::fprintf(stderr, "seeding %lld documents of ~1 KB into %s …\n",
                    static_cast<long long>(docs), path.c_str());
-      folio::app::SeedOptions seed;
+      folio::tools::SeedOptions seed;
       seed.count = docs;
       seed.types = 1;
       seed.body_bytes = 800;
-      auto written = folio::app::SeedDocuments(*store, seed);
+      auto written = folio::bench::SeedFile(path.string(), seed);
       if (!written.ok()) Die(written.status().ToString());
       std::FILE* ready = std::fopen((path.string() + ".ready").c_str(), "w");
       if (ready != nullptr) std::fclose(ready);
     }
+    folio::storage::StoreOptions options;
+    options.path = path.string();
+    options.create_if_missing = false;
+    auto opened = DocumentStore::Open(options);
+    if (!opened.ok()) Die(opened.status().ToString());
+    store = std::move(*opened);
     if (sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
       Die("cannot open the database read-only");
     }

@@ -73,6 +73,20 @@ class L2Claim {
   std::string key_;
 };
 
+// Creates the data dir and fills in db_path: Open and ImportSql must agree on the file.
+Status PrepareDataDir(Options& options) {
+  if (options.data_dir.empty()) return Status::InvalidArgument("Options.data_dir is empty");
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return Status::IOError("cannot create data dir '" + options.data_dir + "': " + ec.message());
+  }
+  if (options.db_path.empty()) {
+    options.db_path = (std::filesystem::path(options.data_dir) / "folio.sqlite").string();
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 class Engine::Impl {
@@ -287,14 +301,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Options& given) {
   if (options.external_write_bound_micros <= 0) {
     return Status::InvalidArgument("external_write_bound_micros must be positive");
   }
-  std::error_code ec;
-  std::filesystem::create_directories(options.data_dir, ec);
-  if (ec) {
-    return Status::IOError("cannot create data dir '" + options.data_dir + "': " + ec.message());
-  }
-  if (options.db_path.empty()) {
-    options.db_path = (std::filesystem::path(options.data_dir) / "folio.sqlite").string();
-  }
+  FOLIO_RETURN_IF_ERROR(PrepareDataDir(options));
 
   auto impl = std::make_unique<Impl>(options);
   storage::StoreOptions store_options;
@@ -353,9 +360,6 @@ Engine::~Engine() = default;
 
 const Options& Engine::options() const {
   return impl_->options;
-}
-storage::DocumentStore& Engine::store() {
-  return *impl_->store;
 }
 
 Engine::Lookup Engine::PrepareLookup(const storage::Query& query) {
@@ -635,6 +639,32 @@ Result<std::vector<storage::PermissionRule>> Engine::GetPermissions(
     const std::string& tenant, const std::string& root_id,
     const std::optional<storage::Principal>& principal) {
   return impl_->store->GetPermissions(tenant, root_id, principal);
+}
+
+Result<storage::TypeDefinition> Engine::GetType(const std::string& id) const {
+  return impl_->store->GetType(id);
+}
+
+std::vector<storage::TypeDefinition> Engine::ListTypes() const {
+  return impl_->store->ListTypes();
+}
+
+Result<std::vector<storage::MigrationInfo>> Engine::MigrationStatus() {
+  return impl_->store->MigrationStatus();
+}
+
+Result<std::vector<std::string>> Engine::ExplainQuery(const storage::Query& query) {
+  return impl_->store->ExplainList(query);
+}
+
+Status Engine::ExportSql(const std::function<Status(std::string_view)>& sink) {
+  return impl_->store->ExportSql(sink);
+}
+
+Status Engine::ImportSql(const Options& given, std::string_view script) {
+  Options options = given;
+  FOLIO_RETURN_IF_ERROR(PrepareDataDir(options));
+  return storage::DocumentStore::ImportSql(options.db_path, script);
 }
 
 Status Engine::Refresh() {

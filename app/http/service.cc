@@ -585,7 +585,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
                                       &short_form);
     if (!def.ok()) return Fail(def.status());
     // A new type in folio's short form keeps a version per save, as folio always did.
-    if (short_form && !engine_.store().GetType(def->id).ok()) def->settings.versioning = true;
+    if (short_form && !engine_.GetType(def->id).ok()) def->settings.versioning = true;
     std::function<Result<storage::TypeDefinition>()> work = [this, def = std::move(*def)] {
       return engine_.RegisterType(def);
     };
@@ -607,7 +607,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   void ListTypes() {
     std::string out = "{\"data\":[";
     bool first = true;
-    for (const auto& t : engine_.store().ListTypes()) {
+    for (const auto& t : engine_.ListTypes()) {
       if (!first) out += ',';
       first = false;
       out += storage::TypeJson(t);
@@ -616,7 +616,7 @@ class Service::Call : public std::enable_shared_from_this<Service::Call> {
   }
 
   void GetType() {
-    auto t = engine_.store().GetType(type_);
+    auto t = engine_.GetType(type_);
     if (!t.ok()) return Fail(t.status());
     Json(200, "{\"data\":" + storage::TypeJson(*t) + "}");
   }

@@ -178,6 +178,40 @@ TEST_F(CliTest, QueryFiltersFacetsSortsAndWalksEveryPage) {
   EXPECT_EQ(views, (std::vector<int>{4, 3, 2, 1, 0}));
 }
 
+TEST_F(CliTest, BenchReplaysALogDirectlyAndThroughFolio) {
+  Ok({"init"});
+  RegisterPost();
+  const std::string root = PublishedPost(R"({"category":"a","views":1})");
+  const std::string log_path = (dir_.path() / "reads.log").string();
+  {
+    std::ofstream log(log_path);
+    log << "/v1/default/types/post/documents?where.views.in=1,2\n"
+        << "GET \"/v1/default/documents/" << root << "\" 200 10B 1ms memory id\n"
+        << "POST /v1/default/types/post/documents\n"
+        << "/v1/default/types/post/documents?where.views.in=1,2\n";
+  }
+  const json report = json::parse(Ok({"bench", log_path, "--passes", "2", "--json"}));
+  EXPECT_EQ(report["reads"], 3);
+  EXPECT_EQ(report["skipped"]["writes"], 1);
+  EXPECT_EQ(report["passes"], 2);
+  EXPECT_EQ(report["tiers"]["database"], 2);  // the listing and the document, once each
+  EXPECT_EQ(report["tiers"]["memory"], 4);
+  EXPECT_EQ(report["errors"], 0);
+  EXPECT_EQ(report["mismatches"], 0);
+  const std::string text = Ok({"bench", log_path});
+  EXPECT_NE(text.find("3 reads replayed"), std::string::npos) << text;
+  EXPECT_NE(text.find("speed-up:"), std::string::npos) << text;
+  // A log with nothing to replay, or no log at all, is an error naming it.
+  const std::string writes_only = (dir_.path() / "writes.log").string();
+  std::ofstream(writes_only) << "DELETE /v1/default/documents/x\n";
+  CliRun none = Folio({"bench", writes_only});
+  EXPECT_NE(none.code, 0);
+  EXPECT_NE(none.err.find("no read to replay"), std::string::npos) << none.err;
+  CliRun missing = Folio({"bench", (dir_.path() / "nope.log").string()});
+  EXPECT_NE(missing.code, 0);
+  EXPECT_NE(missing.err.find("nope.log"), std::string::npos) << missing.err;
+}
+
 TEST_F(CliTest, QueryExplainPrintsThePlanOfTheListingsIndex) {
   Ok({"init"});
   RegisterPost();

@@ -34,14 +34,16 @@
 
 #include "folio/engine/engine.h"
 #include "folio/storage/document_store.h"
+#include "folio/tools/seed.h"
 #include "http/server.h"
-#include "seed.h"
 #include "support/http_fixture.h"
 
 namespace folio::app {
 namespace {
 
 using namespace folio::app::http_testing;  // NOLINT: the harness's names read as local ones
+using tools::SeedDocuments;
+using tools::SeedOptions;
 
 // ---- Health, metrics, stats ----------------------------------------------------------------
 

@@ -24,6 +24,7 @@ namespace {
 
 using engine_testing::ComparePage;
 using engine_testing::Must;
+using engine_testing::OpenOracle;
 using engine_testing::RecvU64;
 using engine_testing::SendU64;
 using engine_testing::TempDir;
@@ -159,8 +160,8 @@ TEST(EngineCrashTest, KilledAtRandomPointsLosesNoWriteAndLeavesNoStalePage) {
 
     // Reopen (in this process; closed again before the next fork) and check.
     auto engine = Must(Engine::Open(EngineOptions(dir.str())), "reopen");
-    auto counter =
-        Must(engine->store().Get("default", counter_root, storage::Axis::kPublished), "counter");
+    auto oracle = OpenOracle(*engine);
+    auto counter = Must(oracle->Get("default", counter_root, storage::Axis::kPublished), "counter");
     const auto v = nlohmann::json::parse(counter.data)["v"].get<uint64_t>();
     // The child may have committed one write past its last acknowledgement, never fewer.
     EXPECT_GE(v, acknowledged) << "round " << round << ": an acknowledged write was lost";
@@ -169,7 +170,7 @@ TEST(EngineCrashTest, KilledAtRandomPointsLosesNoWriteAndLeavesNoStalePage) {
     for (const auto& q : listings) {
       for (int i = 0; i < 2; ++i) {  // first from L2 or SQLite, then from L1
         auto page = engine->Query(q);
-        auto want = engine->store().List(q);
+        auto want = oracle->List(q);
         ASSERT_EQ(ComparePage(page, want), "")
             << "round " << round << " listing " << q.CanonicalKey() << " limit " << q.limit;
         ++pages_checked;
@@ -240,10 +241,11 @@ TEST(EngineCrashTest, KilledBetweenACommitAndItsInvalidationLeavesNoStalePage) {
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
 
     auto engine = Must(Engine::Open(EngineOptions(dir.str())), "reopen");
+    auto oracle = OpenOracle(*engine);
     for (int pass = 0; pass < 2; ++pass) {
       for (const auto& q : Listings()) {
         auto got = engine->Query(q);
-        EXPECT_EQ(ComparePage(got, engine->store().List(q)), "") << q.CanonicalKey();
+        EXPECT_EQ(ComparePage(got, oracle->List(q)), "") << q.CanonicalKey();
         if (got.ok() && got->tier() == Tier::kKv) ++from_l2;
       }
     }

@@ -26,6 +26,7 @@ namespace {
 
 using engine_testing::ComparePage;
 using engine_testing::Must;
+using engine_testing::OpenOracle;
 using engine_testing::RecvString;
 using engine_testing::RecvU64;
 using engine_testing::SendString;
@@ -69,6 +70,7 @@ int ChildMain(const std::string& dir, int from_parent, int to_parent) {
     uint64_t msg = 0;
     if (!RecvU64(from_parent, &msg) || msg != kReady) return 10;  // parent created the db
     auto engine = Must(Engine::Open(EngineOptions(dir)), "child open");
+    auto oracle = OpenOracle(*engine);  // the parent registered the type before kReady
     // 1) Parent warms; we publish; we tell it after the write returned.
     if (!SendU64(to_parent, kReady)) return 11;
     if (!RecvU64(from_parent, &msg) || msg != kWarm) return 12;
@@ -85,7 +87,7 @@ int ChildMain(const std::string& dir, int from_parent, int to_parent) {
     if (!RecvU64(from_parent, &msg) || msg != kWrote) return 17;
     auto page = Must(engine->Query(Listing()), "child query");
     const bool seen = PageHasViews(page, 300);
-    auto want = engine->store().List(Listing());
+    auto want = oracle->List(Listing());
     const std::string diff = ComparePage(page, want);
     std::string report = seen && diff.empty()
                              ? ""
@@ -129,6 +131,7 @@ TEST(EngineMultiprocessTest, WritesInOneProcessAreSeenByTheOthersNextQuery) {
     auto engine = Must(Engine::Open(EngineOptions(dir.str())), "parent open");
     storage::TypeDefinition post{"post", "", {{"views", storage::FieldKind::kInteger}}, {}};
     Must(engine->RegisterType(post), "register");
+    auto oracle = OpenOracle(*engine);
     CreatePublished(*engine, 100);
     ASSERT_TRUE(SendU64(to_child, kReady));
     ASSERT_TRUE(RecvU64(from_child, &msg));
@@ -147,7 +150,7 @@ TEST(EngineMultiprocessTest, WritesInOneProcessAreSeenByTheOthersNextQuery) {
     EXPECT_TRUE(PageHasViews(after, 200))
         << "the child's publish returned, but our next query (" << TierName(after.tier())
         << ") did not show it: " << after.documents_json();
-    EXPECT_EQ(ComparePage(after, engine->store().List(Listing())), "");
+    EXPECT_EQ(ComparePage(after, oracle->List(Listing())), "");
 
     // 2) The child warms; we write; its next query must show it.
     ASSERT_TRUE(SendU64(to_child, kDone));
@@ -164,14 +167,14 @@ TEST(EngineMultiprocessTest, WritesInOneProcessAreSeenByTheOthersNextQuery) {
     ASSERT_EQ(msg, kWarm);
     auto from_l2 = Must(engine->Query(Listing("views")), "l2 query");
     EXPECT_EQ(from_l2.tier(), Tier::kKv) << "expected the child's L2 fill to answer";
-    EXPECT_EQ(ComparePage(from_l2, engine->store().List(Listing("views"))), "");
+    EXPECT_EQ(ComparePage(from_l2, oracle->List(Listing("views"))), "");
     ASSERT_TRUE(SendU64(to_child, kDone));
     ASSERT_TRUE(RecvU64(from_child, &msg));
     ASSERT_EQ(msg, kWrote);
     auto l2_after = Must(engine->Query(Listing("views")), "l2 after");
     EXPECT_TRUE(PageHasViews(l2_after, 400))
         << "stale page from " << TierName(l2_after.tier()) << ": " << l2_after.documents_json();
-    EXPECT_EQ(ComparePage(l2_after, engine->store().List(Listing("views"))), "");
+    EXPECT_EQ(ComparePage(l2_after, oracle->List(Listing("views"))), "");
     ASSERT_TRUE(SendU64(to_child, kDone));
   }
   int status = 0;
@@ -244,6 +247,7 @@ TEST(EngineExternalWriterTest, ChangesBySqliteOutsideFolioAreSeenWithinTheBound)
   auto engine = Must(Engine::Open(options), "open");
   storage::TypeDefinition post{"post", "", {{"views", storage::FieldKind::kInteger}}, {}};
   Must(engine->RegisterType(post), "register");
+  auto oracle = OpenOracle(*engine);
   const std::string root = CreatePublished(*engine, 1);
   CreatePublished(*engine, 2);
 
@@ -294,8 +298,8 @@ TEST(EngineExternalWriterTest, ChangesBySqliteOutsideFolioAreSeenWithinTheBound)
                 bound_ms);
     ASSERT_TRUE(seen) << "an external change was never reflected: " << cases[i].sql;
     // Every listing agrees with the store again.
-    EXPECT_EQ(ComparePage(engine->Query(by_views), engine->store().List(by_views)), "");
-    EXPECT_EQ(ComparePage(engine->Query(hot), engine->store().List(hot)), "");
+    EXPECT_EQ(ComparePage(engine->Query(by_views), oracle->List(by_views)), "");
+    EXPECT_EQ(ComparePage(engine->Query(hot), oracle->List(hot)), "");
   }
   EXPECT_GE(engine->Stats().external_changes, 1u);
 }

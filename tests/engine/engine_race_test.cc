@@ -19,6 +19,7 @@ namespace {
 
 using engine_testing::GateHooks;
 using engine_testing::Must;
+using engine_testing::OpenOracle;
 using engine_testing::TempDir;
 
 class EngineRaceTest : public ::testing::Test {
@@ -146,7 +147,7 @@ TEST_F(EngineRaceTest, ConcurrentMissesOnOneKeyRunOneDatabaseRead) {
     EXPECT_EQ(r->count(), 2);
   }
   // And the coalesced page is the store's page.
-  auto want = Must(engine->store().List(ListQuery()), "list");
+  auto want = Must(OpenOracle(*engine)->List(ListQuery()), "list");
   EXPECT_EQ(results[0]->documents_json(), want.documents_json);
 }
 

@@ -23,6 +23,7 @@ namespace {
 using engine_testing::ComparePage;
 using engine_testing::GateHooks;
 using engine_testing::Must;
+using engine_testing::OpenOracle;
 using engine_testing::TempDir;
 
 // A manual clock that, once armed, jumps forward by `jump` right after answering its next call:
@@ -87,7 +88,7 @@ class ScheduleTest : public ::testing::TestWithParam<TierSetup> {
   // The engine's answer, checked against the store's at this instant.
   static PageRef QueryChecked(Engine& engine, const storage::Query& q = Listing()) {
     auto got = engine.Query(q);
-    auto want = engine.store().List(q);
+    auto want = OpenOracle(engine)->List(q);
     EXPECT_EQ(ComparePage(got, want), "");
     return Must(std::move(got), "query");
   }
@@ -173,7 +174,7 @@ TEST_F(ScheduleRaceTest, BoundaryPassingDuringTheRead) {
   auto raced = Must(engine->Query(Listing()), "raced query");
   EXPECT_EQ(raced.count(), 1);  // the store read at the old time
   auto later = Must(engine->Query(Listing()), "later query");
-  auto want = Must(engine->store().List(Listing()), "list");
+  auto want = Must(OpenOracle(*engine)->List(Listing()), "list");
   EXPECT_EQ(want.count, 2);
   EXPECT_EQ(later.count(), 2) << "page read before the boundary served after it, from "
                               << TierName(later.tier());
@@ -217,6 +218,7 @@ class PrincipalTest : public ::testing::Test {
     two_roles.user_id = "alice";
     two_roles.roles = {"viewer", "editor"};
     principals_ = {anon, alice, bob, carol, editor_only, two_roles};
+    oracle_ = OpenOracle(*engine_);
   }
   std::string Publish(const std::string& data) {
     return engine_testing::CreatePublished(*engine_, data);
@@ -231,13 +233,12 @@ class PrincipalTest : public ::testing::Test {
       q.principal = principals_[i];
       for (int round = 0; round < 2; ++round) {
         auto got = engine_->Query(q);
-        auto want = engine_->store().List(q);
+        auto want = oracle_->List(q);
         ASSERT_EQ(ComparePage(got, want), "") << "principal " << q.principal.CanonicalKey();
       }
       for (const std::string& root : {open_, editors_, not_bob_, group_}) {
         auto got = engine_->Get("default", root, storage::Axis::kPublished, principals_[i]);
-        auto want =
-            engine_->store().Get("default", root, storage::Axis::kPublished, principals_[i]);
+        auto want = oracle_->Get("default", root, storage::Axis::kPublished, principals_[i]);
         ASSERT_EQ(got.ok(), want.ok()) << "get " << root << " as " << principals_[i].CanonicalKey();
         if (got.ok()) {
           ASSERT_EQ(got->json(), want->ToJson());
@@ -248,6 +249,7 @@ class PrincipalTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<storage::DocumentStore> oracle_;
   std::string open_, editors_, not_bob_, group_;
   std::vector<storage::Principal> principals_;
 };
@@ -258,7 +260,7 @@ TEST_F(PrincipalTest, PagesAreNeverSharedBetweenPrincipals) {
     storage::Query q;
     q.type = "post";
     q.principal = principals_[i];
-    return Must(engine_->store().List(q), "list").count;
+    return Must(oracle_->List(q), "list").count;
   };
   EXPECT_EQ(count(0), 2);  // anon: open, not_bob
   EXPECT_EQ(count(1), 3);  // alice: open, editors, not_bob

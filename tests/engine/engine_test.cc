@@ -180,7 +180,7 @@ TEST_F(EngineTest, ADraftSaveKeepsPublishedPagesAndThePublishRefreshesThem) {
   EXPECT_EQ(refreshed->tier(), Tier::kDatabase);
   EXPECT_NE(std::string(refreshed->documents_json()).find(R"("views":2)"), std::string::npos);
   // What the engine served is what SQLite answers now.
-  auto direct = engine_->store().List(published);
+  auto direct = engine_testing::OpenOracle(*engine_)->List(published);
   ASSERT_TRUE(direct.ok());
   EXPECT_EQ(std::string(kept->documents_json()), direct->documents_json);
 

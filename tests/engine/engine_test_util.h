@@ -1,6 +1,6 @@
 // Shared helpers for the engine's cross-cutting suites: unique temp dirs, Must(), a one-shot
 // gate for forcing interleavings through EngineHooks, pipe messaging for multi-process tests,
-// and a direct comparison of an engine page with the store's own answer.
+// an oracle store on the engine's database and a comparison of an engine page with its answer.
 #pragma once
 
 #include "support/temp_dir.h"
@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -139,6 +140,19 @@ template <typename Writer>
 std::string CreatePublished(Writer& writer, std::string data, std::string type = "post") {
   return CreatePublished(writer,
                          storage::CreateOp{"default", std::move(type), std::move(data), {}});
+}
+
+// The oracle the suites compare an engine with: a DocumentStore of its own on the engine's
+// database file (WAL lets it read beside the engine's connections), on the engine's clock so
+// schedule windows agree, sharing nothing else with the engine. A store loads the types when
+// it opens and again only for a type it does not know: open the oracle after the types it is
+// asked about were last registered. Close it before the file is replaced or the process forks.
+inline std::unique_ptr<storage::DocumentStore> OpenOracle(const Engine& engine) {
+  storage::StoreOptions options;
+  options.path = engine.options().db_path;
+  options.create_if_missing = false;
+  options.clock = engine.options().clock;
+  return Must(storage::DocumentStore::Open(options), "open the oracle store");
 }
 
 // Why an engine page differs from the store's answer to the same query; empty when equal.

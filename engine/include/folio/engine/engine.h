@@ -71,10 +71,6 @@
 
 namespace folio {
 
-namespace storage {
-class DocumentStore;
-}
-
 class Engine {
  public:
   // Opens the data dir: the SQLite store (migrated), L1, and L2 (an L2 that cannot be opened
@@ -138,6 +134,31 @@ class Engine {
   Result<std::vector<storage::PermissionRule>> GetPermissions(
       const std::string& tenant, const std::string& root_id,
       const std::optional<storage::Principal>& principal = std::nullopt);
+
+  // ---- Administration (uncached: each call goes to the store) ----
+  // The registered types, and one by id (NotFound when not registered): copies out of the
+  // store's in-memory registry. GetType reads SQLite only for an id the registry does not
+  // hold (another process may have registered it; that reloads every type), so ListTypes
+  // shows another process's registrations once a GetType has missed.
+  Result<storage::TypeDefinition> GetType(const std::string& id) const;
+  std::vector<storage::TypeDefinition> ListTypes() const;
+  // Every bundled migration, applied or pending, with its checksums. One read of the
+  // migrations table, on the write connection: it waits for a write in progress.
+  Result<std::vector<storage::MigrationInfo>> MigrationStatus();
+  // SQLite's plan for `query`'s listing: EXPLAIN QUERY PLAN's lines for the statement its read
+  // would run, with the same bound values. Validated as Query validates it; reads no row and
+  // caches nothing; one pooled read connection for the call.
+  Result<std::vector<std::string>> ExplainQuery(const storage::Query& query);
+  // Writes the whole database as a SQL script, in pieces, to `sink` (DocumentStore::ExportSql
+  // says what it holds). One read transaction, so writes go on and the dump is one snapshot;
+  // it holds a pooled read connection until the dump ends. A sink error ends it, returned.
+  Status ExportSql(const std::function<Status(std::string_view)>& sink);
+  // Creates the database an Engine opened with `options` would serve (db_path, else
+  // <data_dir>/folio.sqlite; the data dir is created when missing) from a script ExportSql or
+  // the sqlite3 shell wrote; an existing file is a Conflict. The new database has an identity
+  // of its own: no cache entry or cursor made for another database answers for it, an L2
+  // left in the data dir included. Opens no Engine; call it with none open on that file.
+  static Status ImportSql(const Options& options, std::string_view script);
 
   // ---- Async forms ----
   // The L1 lookup runs in this call, whatever the token: a hit completes with the page found
@@ -203,10 +224,6 @@ class Engine {
   // Waits until every queued L2 fill is written. For tests and shutdown.
   void FlushFills();
   const Options& options() const;
-  // The store underneath, for callers that need what the engine does not wrap (migration
-  // status, schema). Writes made through it bypass nothing: triggers still log their changes,
-  // but read-your-writes then holds only within external_write_bound_micros.
-  storage::DocumentStore& store();
 
   // The cache key of a query, computed once; what the async forms pass between threads.
   struct Lookup {

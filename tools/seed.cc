@@ -1,12 +1,13 @@
-#include "seed.h"
+#include "folio/tools/seed.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <random>
 
-namespace folio::app {
+namespace folio::tools {
 
 std::vector<std::string> SeedTypeIds(int types) {
   static const std::array<const char*, 5> kNames = {"blog-post", "product", "event", "recipe",
@@ -19,14 +20,7 @@ std::vector<std::string> SeedTypeIds(int types) {
   return ids;
 }
 
-namespace {
-
-using RegisterFn = std::function<Result<storage::TypeDefinition>(const storage::TypeDefinition&)>;
-using BatchFn =
-    std::function<Result<std::vector<storage::WriteResult>>(const std::vector<storage::WriteOp>&)>;
-
-Result<int64_t> Seed(const RegisterFn& register_type, const BatchFn& apply_batch,
-                     const SeedOptions& options) {
+Result<int64_t> SeedDocuments(Engine& engine, const SeedOptions& options) {
   if (options.count < 0) return Status::InvalidArgument("seed count must not be negative");
   if (options.types < 1 || options.types > 64) {
     return Status::InvalidArgument("seed types " + std::to_string(options.types) +
@@ -43,7 +37,7 @@ Result<int64_t> Seed(const RegisterFn& register_type, const BatchFn& apply_batch
                   {"rating", storage::FieldKind::kNumber},
                   {"featured", storage::FieldKind::kBoolean}};
     def.facets = {"tags"};
-    auto registered = register_type(def);
+    auto registered = engine.RegisterType(def);
     if (!registered.ok()) return registered.status();
   }
 
@@ -88,7 +82,7 @@ Result<int64_t> Seed(const RegisterFn& register_type, const BatchFn& apply_batch
       ops.emplace_back(std::move(create));
     }
     // Creating assigns ids, so publishing goes in a second batch that names them.
-    auto created = apply_batch(ops);
+    auto created = engine.WriteBatch(ops);
     if (!created.ok()) return created.status();
     if (options.publish) {
       std::vector<storage::WriteOp> publishes;
@@ -96,7 +90,7 @@ Result<int64_t> Seed(const RegisterFn& register_type, const BatchFn& apply_batch
         publishes.emplace_back(storage::LifecycleOp{options.tenant, r.document.root_id,
                                                     storage::LifecycleAction::kPublish});
       }
-      auto published = apply_batch(publishes);
+      auto published = engine.WriteBatch(publishes);
       if (!published.ok()) return published.status();
     }
     written += in_batch;
@@ -105,16 +99,4 @@ Result<int64_t> Seed(const RegisterFn& register_type, const BatchFn& apply_batch
   return written;
 }
 
-}  // namespace
-
-Result<int64_t> SeedDocuments(Engine& engine, const SeedOptions& options) {
-  return Seed([&](const auto& def) { return engine.RegisterType(def); },
-              [&](const auto& ops) { return engine.WriteBatch(ops); }, options);
-}
-
-Result<int64_t> SeedDocuments(storage::DocumentStore& store, const SeedOptions& options) {
-  return Seed([&](const auto& def) { return store.RegisterType(def); },
-              [&](const auto& ops) { return store.ApplyBatch(ops); }, options);
-}
-
-}  // namespace folio::app
+}  // namespace folio::tools

@@ -1,6 +1,10 @@
-// Synthetic documents for demos, tests and benchmarks.
+// The synthetic seeder: documents for demos, tests and benchmarks (`folio seed`, `folio demo`,
+// bench/). It writes through the Engine's public API only, so every write invalidates what it
+// changes, as any other client's would; a program that wants a seeded database file opens an
+// Engine on it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -8,9 +12,8 @@
 
 #include "folio/base/status.h"
 #include "folio/engine/engine.h"
-#include "folio/storage/document_store.h"
 
-namespace folio::app {
+namespace folio::tools {
 
 struct SeedOptions {
   int64_t count = 1000;  // documents to create
@@ -28,9 +31,9 @@ struct SeedOptions {
 std::vector<std::string> SeedTypeIds(int types);
 
 // Registers the seed types (fields title, category, views, rating, featured; facet tags) and
-// writes `count` documents in batches. Documents written in one batch share a timestamp.
-// Returns how many were written. Through an Engine, the writes invalidate its caches.
+// writes `count` documents in batches through Engine::WriteBatch. Documents written in one
+// batch share a timestamp. Returns how many were written. Not atomic: an error leaves the
+// batches written before it.
 Result<int64_t> SeedDocuments(Engine& engine, const SeedOptions& options);
-Result<int64_t> SeedDocuments(storage::DocumentStore& store, const SeedOptions& options);
 
-}  // namespace folio::app
+}  // namespace folio::tools
