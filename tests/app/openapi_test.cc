@@ -154,6 +154,18 @@ TEST_F(OpenApiTest, ServedDocumentIsOpenApi310AndEqualsOpenApiJson) {
   EXPECT_EQ(Header(post, "Allow"), "GET, HEAD");
 }
 
+// docs/openapi.json is the description for readers of the repository (docs/http.md links it):
+// it must be what the server serves. Regenerate it from a running server with
+//   curl -s localhost:8080/v1/openapi.json | python3 -m json.tool --indent 2 > docs/openapi.json
+TEST(OpenApiFileTest, TheCommittedCopyIsWhatTheServerServes) {
+  std::ifstream file(std::string(FOLIO_DOCS_DIR) + "/openapi.json");
+  ASSERT_TRUE(file) << "docs/openapi.json is missing";
+  const json committed = json::parse(file, nullptr, false);
+  ASSERT_FALSE(committed.is_discarded()) << "docs/openapi.json is not JSON";
+  EXPECT_TRUE(committed == json::parse(OpenApiJson()))
+      << "docs/openapi.json is stale: regenerate it (see the comment above)";
+}
+
 TEST_F(OpenApiTest, EveryRouteHasAnOperationAndEveryOperationNamesARoute) {
   json doc = json::parse(OpenApiJson());
   const std::set<std::string> routes = RouteNames();
