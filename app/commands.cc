@@ -12,10 +12,12 @@
 #include <sstream>
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "bench_replay.h"
 #include "build_info.h"
 #include "cache_meta.h"
+#include "cli_output.h"
 #include "config.h"
 #include "folio/engine/engine.h"
 #include "folio/storage/type_format.h"
@@ -282,6 +284,15 @@ class Cli {
                        "(a running service's live counters are at GET /v1/stats)")
         ->callback(run([this] { return Stats(); }));
 
+    // What a command read is printed as JSON for scripts, readable on a terminal.
+    for (const char* name :
+         {"query", "get", "versions", "version", "referrers", "permissions", "stats", "put",
+          "patch", "publish", "unpublish", "delete", "restore"}) {
+      app.get_subcommand(name)->add_flag("--json", json_output_,
+                                         "print JSON (the default when stdout is not a terminal)");
+    }
+    app.get_subcommand("types")->get_subcommand("list")->add_flag(
+        "--json", json_output_, "print JSON (the default when stdout is not a terminal)");
     app.set_version_flag("--version", VersionLine(), "print folio's version and exit");
     if (std::string unknown = UnknownCommand(app, argc, argv); !unknown.empty()) {
       std::vector<std::string> names;
@@ -299,6 +310,7 @@ class Cli {
       return app.exit(e, out_, err_) == 0 ? 0 : 2;
     }
     if (!command_) return 0;
+    output_ = ChooseOutputMode(json_output_, &out_ == &std::cout && ::isatty(STDOUT_FILENO) != 0);
     auto resolved = ResolveConfig({flags_.config_file, settings_.Given()});
     if (!resolved.ok()) return Fail(resolved.status());
     config_ = std::move(*resolved);
@@ -306,6 +318,15 @@ class Cli {
   }
 
  private:
+  // One JSON value a command read: as it is (one line) for scripts, or for a person.
+  void Emit(const std::string& json) {
+    if (output_ == OutputMode::kHuman) {
+      out_ << HumanReadable(json);
+    } else {
+      out_ << json << "\n";
+    }
+  }
+
   static void AddQueryFlags(CLI::App* q, QueryFlags& f) {
     q->add_option("--type", f.type, "document type")->required();
     q->add_option("--status", f.status, "published or draft")->capture_default_str();
@@ -403,7 +424,7 @@ class Cli {
     if (short_form && !engine->GetType(def.id).ok()) def.settings.versioning = true;
     auto registered = engine->RegisterType(def);
     if (!registered.ok()) return Fail(registered.status());
-    out_ << storage::TypeJson(*registered) << "\n";
+    Emit(storage::TypeJson(*registered));
     return 0;
   }
 
@@ -411,7 +432,7 @@ class Cli {
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
     for (const auto& t : engine->ListTypes())
-      out_ << storage::TypeJson(t) << "\n";
+      Emit(storage::TypeJson(t));
     return 0;
   }
 
@@ -440,7 +461,7 @@ class Cli {
 
   int PrintWrite(const Result<storage::WriteResult>& r) {
     if (!r.ok()) return Fail(r.status());
-    out_ << "{\"data\":" << r->document.ToJson() << "}\n";
+    Emit("{\"data\":" + r->document.ToJson() + "}");
     return 0;
   }
 
@@ -506,7 +527,7 @@ class Cli {
     }
     auto rules = engine->GetPermissions(config_.tenant, root, *writer);
     if (!rules.ok()) return Fail(rules.status());
-    out_ << PermissionRulesJson(*rules) << "\n";
+    Emit(PermissionRulesJson(*rules));
     return 0;
   }
 
@@ -520,8 +541,8 @@ class Cli {
     if (!engine) return 1;
     auto doc = engine->Get(config_.tenant, root, axis.axis, {}, axis.include);
     if (!doc.ok()) return Fail(doc.status());
-    out_ << "{\"data\":" << doc->json() << ",\"meta\":{\"cache\":" << CacheMetaJson(doc->tier())
-         << "}}\n";
+    Emit("{\"data\":" + std::string(doc->json()) +
+         ",\"meta\":{\"cache\":" + CacheMetaJson(doc->tier()) + "}}");
     return 0;
   }
 
@@ -540,8 +561,8 @@ class Cli {
     if (!engine) return 1;
     auto doc = engine->GetBySlug(config_.tenant, type, slug, locale, *mode, {}, names.include);
     if (!doc.ok()) return Fail(doc.status());
-    out_ << "{\"data\":" << doc->json() << ",\"meta\":{\"cache\":" << CacheMetaJson(doc->tier())
-         << "}}\n";
+    Emit("{\"data\":" + std::string(doc->json()) +
+         ",\"meta\":{\"cache\":" + CacheMetaJson(doc->tier()) + "}}");
     return 0;
   }
 
@@ -550,11 +571,14 @@ class Cli {
     if (!engine) return 1;
     auto list = engine->ListVersions(config_.tenant, root, limit, cursor);
     if (!list.ok()) return Fail(list.status());
-    out_ << "{\"data\":[";
+    std::string page = "{\"data\":[";
     for (size_t i = 0; i < list->versions.size(); ++i)
-      out_ << (i > 0 ? "," : "") << list->versions[i].ToJson();
-    out_ << "],\"meta\":{\"count\":" << list->versions.size() << ",\"next_cursor\":"
-         << (list->next_cursor ? nlohmann::json(*list->next_cursor).dump() : "null") << "}}\n";
+      page.append(i > 0 ? "," : "").append(list->versions[i].ToJson());
+    page.append("],\"meta\":{\"count\":").append(std::to_string(list->versions.size()));
+    page.append(",\"next_cursor\":")
+        .append(list->next_cursor ? nlohmann::json(*list->next_cursor).dump() : "null")
+        .append("}}");
+    Emit(page);
     return 0;
   }
 
@@ -575,7 +599,7 @@ class Cli {
     }
     auto doc = engine->GetVersion(config_.tenant, root, number);
     if (!doc.ok()) return Fail(doc.status());
-    out_ << "{\"data\":" << doc->ToJson() << "}\n";
+    Emit("{\"data\":" + doc->ToJson() + "}");
     return 0;
   }
 
@@ -596,9 +620,8 @@ class Cli {
            {"published", r.published},
            {"current_draft", r.current_draft}});
     }
-    out_ << nlohmann::json{{"data", out}, {"meta", {{"count", list->size()}}}}.dump(
-                -1, ' ', false, nlohmann::json::error_handler_t::replace)
-         << "\n";
+    Emit(nlohmann::json{{"data", out}, {"meta", {{"count", list->size()}}}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace));
     return 0;
   }
 
@@ -628,7 +651,7 @@ class Cli {
     for (;;) {
       auto page = engine.Query(q);
       if (!page.ok()) return Fail(page.status());
-      out_ << PageJsonWithCacheMeta(*page) << "\n";
+      Emit(PageJsonWithCacheMeta(*page));
       if (!all || !page->next_cursor()) return 0;
       q.cursor = std::string(*page->next_cursor());
     }
@@ -803,7 +826,7 @@ class Cli {
   int Stats() {
     auto engine = OpenEngine(/*create=*/false);
     if (!engine) return 1;
-    out_ << StatsToJson(engine->Stats()) << "\n";
+    Emit(StatsToJson(engine->Stats()));
     return 0;
   }
 
@@ -813,6 +836,8 @@ class Cli {
   std::function<int()> command_;  // the command CLI11 picked
   std::ostream& out_;
   std::ostream& err_;
+  bool json_output_ = false;               // --json
+  OutputMode output_ = OutputMode::kJson;  // chosen once the command line is parsed
 };
 
 }  // namespace

@@ -212,6 +212,27 @@ TEST_F(CliTest, BenchReplaysALogDirectlyAndThroughFolio) {
   EXPECT_NE(missing.err.find("nope.log"), std::string::npos) << missing.err;
 }
 
+TEST_F(CliTest, ReadsPrintJsonForScriptsAndTablesForPeople) {
+  Ok({"init"});
+  RegisterPost();
+  const std::string root = PublishedPost(R"({"category":"a","views":1})");
+  // Not a terminal (a test's stream, a pipe): JSON, one object per line.
+  EXPECT_EQ(PageData(Ok({"query", "--type", "post"})).size(), 1u);
+  // A person's terminal (forced here, as FOLIO_OUTPUT lets a user do): a table.
+  setenv("FOLIO_OUTPUT", "human", 1);
+  const std::string table = Ok({"query", "--type", "post"});
+  const std::string doc = Ok({"get", root});
+  const std::string json_anyway = Ok({"query", "--type", "post", "--json"});
+  const std::string types_json = Ok({"types", "list", "--json"});
+  unsetenv("FOLIO_OUTPUT");
+  EXPECT_NE(table.find("ROOT"), std::string::npos) << table;
+  EXPECT_NE(table.find(root), std::string::npos) << table;
+  EXPECT_NE(table.find("1 document, answered from"), std::string::npos) << table;
+  EXPECT_NE(doc.find("\n  \"data\": {"), std::string::npos) << "indented: " << doc;
+  EXPECT_EQ(PageData(json_anyway).size(), 1u) << "--json wins on a terminal";
+  EXPECT_EQ(json::parse(types_json)["id"], "post");
+}
+
 TEST_F(CliTest, QueryExplainPrintsThePlanOfTheListingsIndex) {
   Ok({"init"});
   RegisterPost();
