@@ -18,7 +18,8 @@ struct Options {
   std::string data_dir = "./folio-data";
   // The SQLite file to serve; empty means <data_dir>/folio.sqlite.
   std::string db_path;
-  // Create the database (and apply migrations) when it does not exist.
+  // Create the database when it does not exist (false: opening a missing file is an error).
+  // Every open applies pending migrations, whatever this says.
   bool create_if_missing = true;
 
   // ---- L1: in-process LRU ----
