@@ -6,16 +6,10 @@
 #include <cctype>
 #include <limits>
 
+#include "http/header_text.h"
+
 namespace folio::app {
 namespace {
-
-constexpr std::string_view kWhitespace = " \t";
-
-std::string_view Trim(std::string_view s) {
-  const size_t first = s.find_first_not_of(kWhitespace);
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(kWhitespace) - first + 1);
-}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -50,7 +44,7 @@ template <typename Fn>
 void ForEachElement(std::string_view list, Fn fn) {
   while (!list.empty()) {
     const size_t comma = list.find(',');
-    std::string_view element = Trim(list.substr(0, comma));
+    std::string_view element = TrimOws(list.substr(0, comma));
     if (!element.empty()) fn(element);
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
@@ -76,17 +70,17 @@ ContentCoding NegotiateCoding(std::string_view accept_encoding) {
   int br = -1, gzip = -1, identity = -1, any = -1;
   ForEachElement(accept_encoding, [&](std::string_view element) {
     const size_t semicolon = element.find(';');
-    const std::string_view coding = Trim(element.substr(0, semicolon));
+    const std::string_view coding = TrimOws(element.substr(0, semicolon));
     int q = 1000;
     if (semicolon != std::string_view::npos) {
       // Parameters: only q counts; one that does not parse drops the element.
       std::string_view params = element.substr(semicolon + 1);
       while (!params.empty()) {
         const size_t next = params.find(';');
-        const std::string_view param = Trim(params.substr(0, next));
+        const std::string_view param = TrimOws(params.substr(0, next));
         const size_t eq = param.find('=');
-        if (eq != std::string_view::npos && EqualsIgnoreCase(Trim(param.substr(0, eq)), "q")) {
-          std::optional<int> parsed = ParseQValue(Trim(param.substr(eq + 1)));
+        if (eq != std::string_view::npos && EqualsIgnoreCase(TrimOws(param.substr(0, eq)), "q")) {
+          std::optional<int> parsed = ParseQValue(TrimOws(param.substr(eq + 1)));
           if (!parsed) return;
           q = *parsed;
         }
@@ -172,7 +166,7 @@ std::string EntityTag(std::string_view tag, ContentCoding coding) {
 }
 
 bool IfNoneMatchMatches(std::string_view header, std::string_view tag) {
-  if (Trim(header) == "*") return true;
+  if (TrimOws(header) == "*") return true;
   bool matched = false, malformed = false;
   ForEachElement(header, [&](std::string_view element) {
     if (element.size() >= 2 && element[0] == 'W' && element[1] == '/') element.remove_prefix(2);

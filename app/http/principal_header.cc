@@ -3,17 +3,10 @@
 #include <string>
 
 #include "folio/base/text_checks.h"
+#include "http/header_text.h"
 
 namespace folio::app {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool HasControlCharacter(std::string_view s) {
   for (const char c : s) {
@@ -34,7 +27,7 @@ Result<storage::Principal> ParsePrincipalHeader(std::string_view header) {
   storage::Principal p;
   while (!header.empty()) {
     const size_t comma = header.find(',');
-    const std::string_view item = Trim(header.substr(0, comma));
+    const std::string_view item = TrimOws(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     if (item.empty()) continue;
     const size_t colon = item.find(':');
