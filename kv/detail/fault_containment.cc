@@ -51,6 +51,8 @@ void InstallFaultHandlers() {
   std::call_once(once, [] {
     struct sigaction action {};
     action.sa_sigaction = OnFaultSignal;
+    // SA_NODEFER and an empty sa_mask: a jump out of the handler leaves the signal mask as it
+    // was, which RunContained relies on (it does not save the mask).
     action.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigemptyset(&action.sa_mask);
     sigaction(SIGSEGV, &action, &previous_segv);
