@@ -33,6 +33,7 @@ std::string StatsToJson(const EngineStats& s) {
                       {"invalidations", s.invalidations},
                       {"stale_fills", s.stale_fills},
                       {"kv_stale", s.kv_stale},
+                      {"kv_skipped", s.kv_skipped},
                       {"freshness_resets", s.freshness_resets},
                       {"external_changes", s.external_changes},
                       {"memory",

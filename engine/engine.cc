@@ -118,6 +118,10 @@ class Engine::Impl {
   // read touches it (Freshness::UntouchedSince, then CheckPage); it then fills L1.
   std::optional<PageRef> LookupKv(const storage::Query& query, const Lookup& lookup) {
     if (!l2) return std::nullopt;
+    if (freshness->DroppedForChange(lookup.hash)) {
+      kv_skipped.Add();
+      return std::nullopt;
+    }
     const int64_t start = SteadyNanos();
     Bytes bytes;
     switch (l2->Get(lookup.key, &detail::IsWellFormedPage, &bytes)) {
@@ -284,7 +288,7 @@ class Engine::Impl {
   std::thread poller;
 
   detail::StripedCounter memory_hits, memory_misses, memory_fills;
-  detail::StripedCounter kv_hits, kv_misses, kv_stale;
+  detail::StripedCounter kv_hits, kv_misses, kv_stale, kv_skipped;
   detail::StripedCounter database_reads, coalesced, writes, stale_fills, external_changes,
       derived_forms;
   detail::StripedHistogram memory_latency;
@@ -469,7 +473,9 @@ Result<DocumentRef> Engine::Get(const std::string& tenant, const std::string& ro
   impl.memory_misses.Add();
   // A document's TTL: page_ttl_micros, cut at a published document's expiry.
   auto ttl_until = [&](int64_t valid_until_micros) { return impl.TtlUntil(valid_until_micros); };
-  if (impl.l2) {
+  if (impl.l2 && impl.freshness->DroppedForChange(hash)) {
+    impl.kv_skipped.Add();
+  } else if (impl.l2) {
     Bytes bytes;
     if (impl.l2->Get(key, &detail::IsWellFormedDocument, &bytes) == detail::L2Tier::Outcome::kHit) {
       const int64_t ttl = ttl_until(detail::DocumentValidUntilMicros(*bytes));
@@ -697,6 +703,7 @@ EngineStats Engine::Stats() const {
   s.invalidations = impl.freshness->invalidations();
   s.stale_fills = impl.stale_fills.Sum();
   s.kv_stale = impl.kv_stale.Sum();
+  s.kv_skipped = impl.kv_skipped.Sum();
   s.freshness_resets = impl.freshness->resets();
   s.external_changes = impl.external_changes.Sum();
   cache::LruStats l1 = impl.l1->GetStats();

@@ -151,6 +151,8 @@ std::string HttpMetrics::RenderPrometheus(const EngineStats& e) const {
           "Reads kept out of the caches: a change applied since their read touched them.",
           e.stale_fills);
   counter("folio_kv_stale_total", "L2 entries found but changed since their read.", e.kv_stale);
+  counter("folio_kv_skipped_total",
+          "L2 lookups skipped: this process dropped the key for a change since.", e.kv_skipped);
   counter("folio_freshness_resets_total",
           "Times the change log could not be followed and L1 was cleared.", e.freshness_resets);
   counter("folio_external_changes_total", "Commits by other connections noticed by the poller.",

@@ -380,6 +380,7 @@ Json Schemas() {
                        {"invalidations", Int()},
                        {"stale_fills", Int()},
                        {"kv_stale", Int()},
+                       {"kv_skipped", Int()},
                        {"freshness_resets", Int()},
                        {"external_changes", Int()},
                        {"memory", {{"type", "object"}}},

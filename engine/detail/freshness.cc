@@ -170,6 +170,7 @@ Status Freshness::CatchUpLocked(bool opening) {
         dropped += index_.DropTouched(*root, t.root_hash, type, t.published, t.draft, now,
                                       [this](const DependencyIndex::Slot& slot) {
                                         config_.l1->Erase(KeyView(slot.key), slot.hash);
+                                        dropped_.Add(slot.hash);
                                       });
       }
       invalidations_.Add(dropped);
@@ -291,6 +292,7 @@ bool Freshness::AdmitPage(const DependencyIndex::Slot& slot, const CacheKey& pre
     if (!PageUntouchedLocked(*predicate, trailer, now)) return false;
   }
   insert();
+  dropped_.Forget(slot.hash);
   index_.AddPage(slot, predicate_key, std::move(predicate), trailer.after, trailer.through,
                  trailer.root_hashes);
   if (index_.size() > sweep_at_) {
@@ -310,6 +312,7 @@ bool Freshness::AdmitDocument(const DependencyIndex::Slot& slot, const std::stri
     return false;
   }
   insert();
+  dropped_.Forget(slot.hash);
   index_.AddDocument(slot, RootHash(root_id), axis);
   return true;
 }

@@ -41,6 +41,7 @@
 
 #include "detail/counters.h"
 #include "detail/dependency_index.h"
+#include "detail/dropped_keys.h"
 #include "detail/generation_table.h"
 #include "detail/page_codec.h"
 #include "detail/query_key.h"
@@ -116,6 +117,11 @@ class Freshness {
   bool CheckDocument(const std::string& tenant, const std::string& root_id,
                      storage::LogPosition read_at) const;
 
+  // Whether this process dropped the entry keyed `key_hash` from L1 for a change and has not
+  // admitted it since: its L2 entry, if any, predates that change, so an L2 lookup would only
+  // find it stale (DroppedKeys). Lock-free.
+  bool DroppedForChange(uint64_t key_hash) const { return dropped_.Contains(key_hash); }
+
   // ---- Schedule ----
   // The instant (micros; 0 = none) a published page of (tenant, type) read at `read_micros`
   // stops being valid: its type's next schedule boundary strictly after the read.
@@ -187,6 +193,7 @@ class Freshness {
   std::unordered_map<std::string, storage::RootImage> images_;  // RootKey → as it stands
   std::deque<std::string> image_order_;                         // eviction order of images_
   DependencyIndex index_;
+  DroppedKeys dropped_;  // lock-free; written under mu_, read without it
   size_t sweep_at_ = 4096;
   std::unordered_map<CacheKey, std::shared_ptr<const storage::ListingPredicate>, CacheKeyHash>
       predicates_;

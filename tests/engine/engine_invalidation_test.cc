@@ -236,6 +236,29 @@ TEST_F(InvalidationTest, ASingleDocumentIsDroppedOnlyByChangesToItsRoot) {
   EXPECT_EQ(get(*engine_, a), Tier::kKv);  // the refill; the copy read before the edit is gone
 }
 
+TEST_F(InvalidationTest, APageDroppedForAChangeIsReadFromSQLiteWithoutAnL2Lookup) {
+  const std::string a = Create(R"({"cat":"a","views":1})");
+  const storage::Query q = ByCat("a");
+  EXPECT_EQ(Ask(*engine_, q), Tier::kDatabase);
+  engine_->FlushFills();  // L2 holds the page as read before the edit
+
+  Edit(a, R"({"views":2})");
+  const EngineStats before = engine_->Stats();
+  EXPECT_EQ(Ask(*engine_, q), Tier::kDatabase);
+  const EngineStats after = engine_->Stats();
+  EXPECT_EQ(after.kv_skipped, before.kv_skipped + 1);
+  EXPECT_EQ(after.kv_stale, before.kv_stale);  // the stale L2 copy was not read
+  EXPECT_EQ(after.kv.misses, before.kv.misses);
+  EXPECT_EQ(Ask(*engine_, q), Tier::kMemory);
+
+  // Another process's view (an empty L1): the refill is in L2 and served from there.
+  engine_->FlushFills();
+  engine_.reset();
+  auto other = OpenEngine();
+  EXPECT_EQ(Ask(*other, q), Tier::kKv);
+  EXPECT_EQ(other->Stats().kv_skipped, 0u);
+}
+
 TEST_F(InvalidationTest, AHeldMissWithAParkedWaiterDoesNotDelayAnUnrelatedQuery) {
   engine_.reset();
   GateHooks hooks;

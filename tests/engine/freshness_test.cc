@@ -128,6 +128,25 @@ TEST_F(FreshnessTest, AChangeDropsExactlyThePagesItTouches) {
   EXPECT_EQ(freshness_->invalidations(), 2u);
 }
 
+TEST_F(FreshnessTest, AKeyDroppedForAChangeIsRememberedUntilItIsAdmittedAgain) {
+  const std::string a = Publish(R"({"cat":"a","views":1})");
+  Publish(R"({"cat":"b","views":1})");
+  freshness_->AfterWrite();
+  Read page_a = ReadPage(ByCat("a"));
+  Read page_b = ReadPage(ByCat("b"));
+  ASSERT_TRUE(Admit(page_a));
+  ASSERT_TRUE(Admit(page_b));
+  EXPECT_FALSE(freshness_->DroppedForChange(page_a.slot.hash));
+
+  Patch(a, R"({"views":2})");
+  freshness_->AfterWrite();
+  EXPECT_TRUE(freshness_->DroppedForChange(page_a.slot.hash));   // its L2 copy predates it
+  EXPECT_FALSE(freshness_->DroppedForChange(page_b.slot.hash));  // untouched, not dropped
+
+  ASSERT_TRUE(Admit(ReadPage(ByCat("a"))));  // the refill
+  EXPECT_FALSE(freshness_->DroppedForChange(page_a.slot.hash));
+}
+
 TEST_F(FreshnessTest, APageReadBeforeATouchingChangeIsNotAdmitted) {
   const std::string a = Publish(R"({"cat":"a","views":1})");
   freshness_->AfterWrite();

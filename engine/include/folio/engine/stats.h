@@ -39,6 +39,8 @@ struct EngineStats {
   uint64_t stale_fills = 0;       // pages and documents read before a change that touched
                                   // them, kept out of the caches
   uint64_t kv_stale = 0;          // L2 entries found, but changed since: answered from below
+  uint64_t kv_skipped = 0;        // L2 not looked at: this process dropped the key for a change
+                                  // since (its L2 entry would be stale): answered from below
   uint64_t freshness_resets = 0;  // the change log could not be followed: L1 was cleared
   uint64_t external_changes = 0;  // commits by other connections noticed by the poller
   uint64_t l2_fills_dropped = 0;  // fills dropped because the fill queue was full
