@@ -90,7 +90,7 @@ class L2Tier {
   std::deque<Fill> queue_;
   uint64_t enqueued_ = 0, written_ = 0;  // fills taken off the queue, counting drops
   uint64_t flush_target_ = 0;            // Flush() waits until written_ reaches this
-  bool writer_idle_ = false;             // waiting for an empty queue: needs a signal
+  bool writer_idle_ = false;             // asleep until signalled (past kLinger): needs one
   bool stopping_ = false;
   std::thread writer_;
 
