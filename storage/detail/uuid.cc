@@ -1,16 +1,43 @@
 #include "detail/uuid.h"
 
+#include <pthread.h>
+
 #include <array>
+#include <atomic>
+#include <mutex>
 #include <random>
 
 namespace folio::storage::detail {
+namespace {
+
+// Moves in every child of fork(). A forked child starts with a copy of its parent's
+// generators, so without a reseed parent and child would draw the same ids: two processes
+// creating "new" documents under one root id (found by the differential test's forked second
+// process, as a UNIQUE constraint failure).
+std::atomic<uint64_t> fork_generation{0};
+
+void OnForkInChild() {
+  fork_generation.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::mt19937_64 SeededGenerator() {
+  std::random_device rd;
+  std::seed_seq seq{rd(), rd(), rd(), rd()};
+  return std::mt19937_64(seq);
+}
+
+}  // namespace
 
 std::string NewUuidV7(int64_t unix_millis) {
-  thread_local std::mt19937_64 rng([] {
-    std::random_device rd;
-    std::seed_seq seq{rd(), rd(), rd(), rd()};
-    return std::mt19937_64(seq);
-  }());
+  static std::once_flag at_fork;
+  std::call_once(at_fork, [] { pthread_atfork(nullptr, nullptr, &OnForkInChild); });
+  thread_local std::mt19937_64 rng = SeededGenerator();
+  thread_local uint64_t seeded_in = fork_generation.load(std::memory_order_relaxed);
+  const uint64_t generation = fork_generation.load(std::memory_order_relaxed);
+  if (seeded_in != generation) {
+    rng = SeededGenerator();
+    seeded_in = generation;
+  }
   std::array<uint8_t, 16> b;
   auto ms = static_cast<uint64_t>(unix_millis);
   for (int i = 0; i < 6; ++i)

@@ -6,7 +6,8 @@
 
 namespace folio::storage::detail {
 
-// "0190a5f2-…" lower-case, 36 characters. Thread-safe.
+// "0190a5f2-…" lower-case, 36 characters. Thread-safe, and fork-safe: a forked child draws
+// ids of its own, not its parent's next ones.
 std::string NewUuidV7(int64_t unix_millis);
 
 }  // namespace folio::storage::detail
