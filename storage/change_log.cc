@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "detail/listing.h"
 #include "detail/store_impl.h"
@@ -193,19 +194,19 @@ Result<LogPosition> DocumentStore::ChangeLogHead() {
   return ReadChangeLogHead(*reader);
 }
 
-Result<ChangeBatch> DocumentStore::ReadChanges(LogPosition after, size_t limit) {
-  Impl::ReadLease reader = impl_->AcquireReader();
-  auto txn = detail::ReadTransaction::Begin(*reader);
-  if (!txn.ok()) return txn.status();
+namespace {
+
+// DocumentStore::ReadChanges on `conn`, inside the caller's read transaction.
+Result<ChangeBatch> ReadChangesOn(Connection& conn, LogPosition after, size_t limit) {
   ChangeBatch batch;
-  auto head = ReadChangeLogHead(*reader);
+  auto head = ReadChangeLogHead(conn);
   if (!head.ok()) return head.status();
   batch.head = *head;
   // The default position is the start of the log (a reader that knows nothing yet, so has
   // nothing a pruned row could have invalidated): always continuous. Any other position must
   // be a row of this timeline.
   if (after != LogPosition{}) {
-    auto at = reader->Prepare("SELECT salt FROM folio_changes WHERE seq = ?1");
+    auto at = conn.Prepare("SELECT salt FROM folio_changes WHERE seq = ?1");
     if (!at.ok()) return at.status();
     at->BindInt(1, after.seq);
     auto row = at->Step();
@@ -214,7 +215,7 @@ Result<ChangeBatch> DocumentStore::ReadChanges(LogPosition after, size_t limit) 
   }
   if (!batch.continuous || limit == 0) return batch;
 
-  auto stmt = reader->Prepare(
+  auto stmt = conn.Prepare(
       "SELECT seq, salt, tenant_id, type_id, root_id, axes FROM folio_changes "
       "WHERE seq > ?1 AND axes <> 0 ORDER BY seq LIMIT ?2");
   if (!stmt.ok()) return stmt.status();
@@ -238,21 +239,63 @@ Result<ChangeBatch> DocumentStore::ReadChanges(LogPosition after, size_t limit) 
   return batch;
 }
 
-Result<std::vector<RootImage>> DocumentStore::LoadRoots(
-    const std::vector<std::pair<std::string, std::string>>& tenant_roots) {
-  std::vector<RootImage> out;
-  out.reserve(tenant_roots.size());
-  Impl::ReadLease reader = impl_->AcquireReader();
-  auto txn = detail::ReadTransaction::Begin(*reader);
-  if (!txn.ok()) return txn.status();
-  TypeLookup types(*impl_, *reader);
+// DocumentStore::LoadRoots on `conn`, inside the caller's read transaction.
+Status LoadRootsOn(DocumentStore::Impl& impl, Connection& conn,
+                   const std::vector<std::pair<std::string, std::string>>& tenant_roots,
+                   std::vector<RootImage>* out) {
+  out->reserve(out->size() + tenant_roots.size());
+  TypeLookup types(impl, conn);
   for (const auto& [tenant, root_id] : tenant_roots) {
     RootImage image;
     image.tenant = tenant;
     image.root_id = root_id;
-    FOLIO_RETURN_IF_ERROR(LoadRoot(*reader, types, &image));
-    out.push_back(std::move(image));
+    FOLIO_RETURN_IF_ERROR(LoadRoot(conn, types, &image));
+    out->push_back(std::move(image));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ChangeBatch> DocumentStore::ReadChanges(LogPosition after, size_t limit) {
+  Impl::ReadLease reader = impl_->AcquireReader();
+  auto txn = detail::ReadTransaction::Begin(*reader);
+  if (!txn.ok()) return txn.status();
+  return ReadChangesOn(*reader, after, limit);
+}
+
+Result<CatchUpBatch> DocumentStore::ReadCatchUp(LogPosition after, size_t limit,
+                                                const CatchUpParts& parts) {
+  Impl::ReadLease reader = impl_->AcquireReader();
+  auto txn = detail::ReadTransaction::Begin(*reader);
+  if (!txn.ok()) return txn.status();
+  CatchUpBatch out;
+  if (parts.generations) {
+    auto generations = ReadGenerations(*reader);
+    if (!generations.ok()) return generations.status();
+    out.generations = std::move(*generations);
+  }
+  auto changes = ReadChangesOn(*reader, after, limit);
+  if (!changes.ok()) return changes.status();
+  out.changes = std::move(*changes);
+  if (parts.roots && !out.changes.changes.empty()) {
+    std::vector<std::pair<std::string, std::string>> roots;
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const Change& c : out.changes.changes) {
+      if (seen.emplace(c.tenant, c.root_id).second) roots.emplace_back(c.tenant, c.root_id);
+    }
+    FOLIO_RETURN_IF_ERROR(LoadRootsOn(*impl_, *reader, roots, &out.roots));
+  }
+  return out;
+}
+
+Result<std::vector<RootImage>> DocumentStore::LoadRoots(
+    const std::vector<std::pair<std::string, std::string>>& tenant_roots) {
+  std::vector<RootImage> out;
+  Impl::ReadLease reader = impl_->AcquireReader();
+  auto txn = detail::ReadTransaction::Begin(*reader);
+  if (!txn.ok()) return txn.status();
+  FOLIO_RETURN_IF_ERROR(LoadRootsOn(*impl_, *reader, tenant_roots, &out));
   return out;
 }
 

@@ -6,7 +6,11 @@ namespace folio::storage {
 
 Result<std::vector<TypeGeneration>> DocumentStore::ListGenerations() {
   Impl::ReadLease reader = impl_->AcquireReader();
-  auto stmt = reader->Prepare(
+  return ReadGenerations(*reader);
+}
+
+Result<std::vector<TypeGeneration>> ReadGenerations(detail::Connection& conn) {
+  auto stmt = conn.Prepare(
       "SELECT tenant_id, type_id, published_generation, draft_generation, published_salt, "
       "draft_salt FROM folio_generations");
   if (!stmt.ok()) return stmt.status();

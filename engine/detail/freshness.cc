@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <tuple>
 
 namespace folio::detail {
@@ -83,15 +82,22 @@ Status Freshness::OnDataVersionChanged() {
 }
 
 Status Freshness::CatchUpLocked(bool opening) {
-  auto generations = config_.store->ListGenerations();
-  if (!generations.ok()) return generations.status();
-  if (generations_.Publish(*generations) > 0 && !opening) invalidations_.Add();
   bool load_images = !opening;
-
+  bool generations_read = false;
+  // One read transaction per batch: the generations (first batch only), the changes, and the
+  // roots they name as they stand.
   for (;;) {
     storage::LogPosition from = applied();
-    auto batch = config_.store->ReadChanges(from, kReadBatch);
-    if (!batch.ok()) return batch.status();
+    storage::CatchUpParts parts;
+    parts.generations = !generations_read;
+    parts.roots = load_images;
+    auto read = config_.store->ReadCatchUp(from, kReadBatch, parts);
+    if (!read.ok()) return read.status();
+    if (!generations_read) {
+      generations_read = true;
+      if (generations_.Publish(read->generations) > 0 && !opening) invalidations_.Add();
+    }
+    storage::ChangeBatch* batch = &read->changes;
     if (!batch->continuous) {
       if (from.seq == 0) return Status::Corruption("the change log cannot be read from its start");
       // Pruned past us, or the database went back in time: nothing says what changed.
@@ -104,18 +110,8 @@ Status Freshness::CatchUpLocked(bool opening) {
       load_images = false;  // nothing is cached any more
       continue;
     }
-    // The roots as they stand now (at or after the changes read), loaded before the lock.
-    std::vector<std::pair<std::string, std::string>> roots;
-    std::set<std::pair<std::string, std::string>> seen;
-    for (const auto& c : batch->changes) {
-      if (seen.emplace(c.tenant, c.root_id).second) roots.emplace_back(c.tenant, c.root_id);
-    }
-    std::vector<storage::RootImage> images;
-    if (load_images && !roots.empty()) {
-      auto loaded = config_.store->LoadRoots(roots);
-      if (!loaded.ok()) return loaded.status();
-      images = std::move(*loaded);
-    }
+    // The roots as they stand at the batch's head, read before the lock.
+    std::vector<storage::RootImage>& images = read->roots;
     const int64_t now = config_.clock->NowSeconds();
     {
       std::lock_guard lock(mu_);

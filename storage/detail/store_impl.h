@@ -133,6 +133,9 @@ void BindPrincipal(detail::Statement& stmt, const Principal& p, int user_param, 
 // when the position must agree with other reads).
 Result<LogPosition> ReadChangeLogHead(detail::Connection& conn);
 
+// Every row of folio_generations, read on `conn`.
+Result<std::vector<TypeGeneration>> ReadGenerations(detail::Connection& conn);
+
 // Moves both generations (redrawing their salts, migration 0006) of every (tenant, type) of
 // `type` — or of every type when `type` is null — that has a generations row or a document.
 // REQUIRES: called on the write connection inside a write transaction.

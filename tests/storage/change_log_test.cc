@@ -380,5 +380,57 @@ TEST_F(ChangeLogTest, APositionOfALostTimelineIsNotContinuous) {
   EXPECT_EQ(kept.changes.back().position, again);
 }
 
+TEST_F(ChangeLogTest, ReadCatchUpReadsChangesGenerationsAndRootsFromOneSnapshot) {
+  const std::string a = Create({{"views", 1}});
+  const LogPosition from = Must(store_->ChangeLogHead());
+  Publish(a);
+  const std::string b = Create({{"views", 2}}, "t2");
+  Update(a, {{"views", 3}});
+
+  // Only the changes, when nothing else is asked.
+  auto bare = Must(store_->ReadCatchUp(from, 100, CatchUpParts{}));
+  EXPECT_TRUE(bare.generations.empty());
+  EXPECT_TRUE(bare.roots.empty());
+  auto changes = Must(store_->ReadChanges(from, 100));
+  ASSERT_EQ(bare.changes.changes.size(), changes.changes.size());
+  EXPECT_EQ(bare.changes.head, changes.head);
+
+  CatchUpParts all;
+  all.generations = true;
+  all.roots = true;
+  auto read = Must(store_->ReadCatchUp(from, 100, all));
+  EXPECT_TRUE(read.changes.continuous);
+  EXPECT_EQ(read.changes.head, Must(store_->ChangeLogHead()));
+  auto generations = Must(store_->ListGenerations());
+  ASSERT_EQ(read.generations.size(), generations.size());
+  // Each root the changes name, once, in the order of its first change, as it stands now.
+  ASSERT_EQ(read.roots.size(), 2u);
+  EXPECT_EQ(read.roots[0].tenant, "default");
+  EXPECT_EQ(read.roots[0].root_id, a);
+  EXPECT_EQ(read.roots[1].tenant, "t2");
+  EXPECT_EQ(read.roots[1].root_id, b);
+  auto loaded = Must(store_->LoadRoots({{"default", a}, {"t2", b}}));
+  for (size_t i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(read.roots[i].published.present, loaded[i].published.present);
+    EXPECT_EQ(read.roots[i].draft.present, loaded[i].draft.present);
+    EXPECT_EQ(read.roots[i].draft.id, loaded[i].draft.id);
+    EXPECT_EQ(read.roots[i].published.id, loaded[i].published.id);
+  }
+  EXPECT_TRUE(read.roots[0].published.present);  // a: published, then a newer draft
+  EXPECT_NE(read.roots[0].draft.id, read.roots[0].published.id);
+
+  // A batch cut by the limit loads the roots of the changes it returns only.
+  auto first = Must(store_->ReadCatchUp(from, 1, all));
+  ASSERT_EQ(first.changes.changes.size(), 1u);
+  ASSERT_EQ(first.roots.size(), 1u);
+  EXPECT_EQ(first.roots[0].root_id, first.changes.changes[0].root_id);
+
+  // A position of no timeline: not continuous, no changes, no roots.
+  auto lost = Must(store_->ReadCatchUp(LogPosition{from.seq, from.salt + 1}, 100, all));
+  EXPECT_FALSE(lost.changes.continuous);
+  EXPECT_TRUE(lost.roots.empty());
+}
+
 }  // namespace
 }  // namespace folio::storage::testing

@@ -122,6 +122,22 @@ struct RootImage {
   const RowImage& on(Axis axis) const { return axis == Axis::kPublished ? published : draft; }
 };
 
+// What DocumentStore::ReadCatchUp reads besides the changes.
+struct CatchUpParts {
+  bool generations = false;  // every TypeGeneration
+  bool roots = false;        // the roots the changes name, as they stand
+};
+
+// What a reader following the log needs, from one snapshot (DocumentStore::ReadCatchUp).
+struct CatchUpBatch {
+  std::vector<TypeGeneration> generations;  // when asked
+  ChangeBatch changes;
+  // When asked: each (tenant, root) of `changes` once, in the order of its first change, as it
+  // stands in the snapshot the changes were read from: at `changes.head`, which is past the
+  // last change returned when the limit cut the batch.
+  std::vector<RootImage> roots;
+};
+
 // The row-selecting part of one listing query (everything but cursor and limit), compiled
 // against its type: shared by every page of that query.
 class ListingPredicate {

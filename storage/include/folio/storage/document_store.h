@@ -136,6 +136,10 @@ class DocumentStore {
   // continuous and returns the oldest retained rows. The genesis row (axes 0) is never among
   // `changes`.
   Result<ChangeBatch> ReadChanges(LogPosition after, size_t limit);
+  // What a reader following the log needs, in one read transaction: ReadChanges(after,
+  // limit), plus what `parts` asks for — ListGenerations() and LoadRoots() of the roots the
+  // changes name — from the same snapshot.
+  Result<CatchUpBatch> ReadCatchUp(LogPosition after, size_t limit, const CatchUpParts& parts);
   // The newest row of the change log.
   Result<LogPosition> ChangeLogHead();
   // For each (tenant, root_id): the root's published and current-draft rows as a listing sees
