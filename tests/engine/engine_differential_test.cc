@@ -4,14 +4,21 @@
 //
 // A ManualClock shared by both makes timestamps tie a lot (keyset ties on the sort key) and
 // moves schedule windows (scheduled_at / expires_at) across boundaries between operations.
-// L1 is small so pages are evicted and come back from L2. A second engine on the same data
-// dir (what another folio process sees: its own L1, the shared L2 and epoch) reads and
-// writes too, and another program rewrites documents' JSON with plain SQL; every page either
-// engine answers must match the store after each of them.
+// L1 is small so pages are evicted and come back from L2. Three more actors read and write
+// the same data dir, and every page any of them answers must match the store after each step:
+//  - a second folio process (forked before anything is opened): its own Engine with its own
+//    L1, the shared L2 and epoch; on its turns it runs random steps of its own, its clock set
+//    to the parent's, and reports over a pipe whether its answers matched its own store;
+//  - a second Engine in this process (its own L1; no L2, as LMDB allows one environment per
+//    process);
+//  - another program, rewriting documents' JSON with plain SQL.
 //
 // FOLIO_DIFFERENTIAL_OPS=<n> runs each seed for n operations instead (for long runs by hand).
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -33,6 +40,10 @@ namespace {
 
 using engine_testing::ComparePage;
 using engine_testing::Must;
+using engine_testing::RecvString;
+using engine_testing::RecvU64;
+using engine_testing::SendString;
+using engine_testing::SendU64;
 using engine_testing::TempDir;
 using nlohmann::json;
 using storage::FieldKind;
@@ -69,16 +80,10 @@ class Differential {
 
   void Run(int operations) {
     if (const char* env = std::getenv("FOLIO_DIFFERENTIAL_OPS")) operations = std::atoi(env);
-    Options options;
-    options.data_dir = dir_.str();
-    options.clock = &clock_;
-    options.l1_capacity_bytes = l1_bytes_;
-    options.l1_shard_bits = 0;
-    options.l2_enabled = l2_enabled_;
-    options.l2_map_size_bytes = 64 << 20;
-    options.external_write_bound_micros = 2'000;
-    engine_ = Must(Engine::Open(options), "open engine");
-    second_ = Must(Engine::Open(options), "open second engine");
+    // Fork before anything is opened: SQLite and LMDB handles, and threads, must not cross it.
+    ASSERT_TRUE(peer_.Start([this] { return PeerMain(); }));
+    engine_ = Must(Engine::Open(EngineOptions()), "open engine");
+    second_ = Must(Engine::Open(EngineOptions()), "open second engine");
     for (const TypeSpec& t : Types()) {
       storage::TypeDefinition def;
       def.id = t.id;
@@ -95,11 +100,8 @@ class Differential {
       if (t.id != "note") def.settings.versioning = true;
       Must(engine_->RegisterType(def), "register type");
     }
-    storage::StoreOptions store_options;
-    store_options.path = (dir_.path() / "folio.sqlite").string();
-    store_options.create_if_missing = false;
-    store_options.clock = &clock_;
-    direct_ = Must(storage::DocumentStore::Open(store_options), "open direct store");
+    OpenDirectStore();
+    ASSERT_TRUE(SendU64(peer_.to, kReady)) << "the second process is gone";
 
     for (int i = 0; i < 24; ++i)
       query_pool_.push_back(RandomQuery());
@@ -107,9 +109,14 @@ class Differential {
     for (int step = 0; step < operations && !::testing::Test::HasFailure(); ++step) {
       if (Chance(0.12)) clock_.AdvanceSeconds(1);
       if (Chance(0.05)) clock_.AdvanceMicros(Uniform(1, 999'999));
+      // Any of the three may act; all must agree with the store after every step.
+      const int actor = Uniform(0, 9);
+      if (actor < 2) {
+        PeerTurn(step);
+        continue;
+      }
+      Engine& engine = actor < 8 ? *engine_ : *second_;
       int roll = Uniform(0, 99);
-      // Either engine may act; both must agree with the store after every step.
-      Engine& engine = Chance(0.7) ? *engine_ : *second_;
       if (roll < 27) {
         DoWrite(step, engine);
       } else if (roll < 28) {
@@ -135,12 +142,168 @@ class Differential {
       EXPECT_GT(stats.kv.hits, 0u);
     }
     EXPECT_GT(external_writes_, 0);
+    std::string peer_stats;
+    if (SendU64(peer_.to, kDone) && RecvString(peer_.from, &peer_stats)) {
+      std::printf("differential: second process: %s\n", peer_stats.c_str());
+    }
+    EXPECT_EQ(peer_.Wait(), 0) << "the second process failed (its own output is above)";
+    EXPECT_GT(peer_turns_, 0);
     second_.reset();
     engine_.reset();
     direct_.reset();
   }
 
  private:
+  // Messages from the parent to the second process.
+  enum : uint64_t { kReady = 1, kTurn, kRefresh, kDone };
+  enum : uint64_t { kOk = 100, kFailed };
+
+  // A forked child running `main` and the two pipes to it.
+  struct Peer {
+    pid_t pid = -1;
+    int to = -1, from = -1;
+
+    template <typename Main>
+    bool Start(Main main) {
+      int down[2], up[2];
+      if (::pipe(down) != 0 || ::pipe(up) != 0) return false;
+      ::signal(SIGPIPE, SIG_IGN);  // a child that died is a failed write, not a killed test
+      pid = ::fork();
+      if (pid < 0) return false;
+      if (pid == 0) {
+        ::close(down[1]);
+        ::close(up[0]);
+        to = up[1];
+        from = down[0];
+        int code = 98;
+        try {
+          code = main();
+        } catch (...) {  // Must() throws: the child must not unwind into the test body
+          code = 99;
+        }
+        ::_exit(code);  // no gtest teardown, no TempDir removal in the child
+      }
+      ::close(down[0]);
+      ::close(up[1]);
+      to = down[1];
+      from = up[0];
+      return true;
+    }
+    ~Peer() { Wait(); }  // a parent that stopped early: EOF ends the child
+    // The child's exit code (-1 if it did not exit normally).
+    int Wait() {
+      if (pid <= 0) return -1;
+      ::close(to);
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      ::close(from);
+      pid = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+  };
+
+  Options EngineOptions() {
+    Options options;
+    options.data_dir = dir_.str();
+    options.clock = &clock_;
+    options.l1_capacity_bytes = l1_bytes_;
+    options.l1_shard_bits = 0;
+    options.l2_enabled = l2_enabled_;
+    options.l2_map_size_bytes = 64 << 20;
+    options.external_write_bound_micros = 2'000;
+    return options;
+  }
+
+  void OpenDirectStore() {
+    storage::StoreOptions store_options;
+    store_options.path = (dir_.path() / "folio.sqlite").string();
+    store_options.create_if_missing = false;
+    store_options.clock = &clock_;
+    direct_ = Must(storage::DocumentStore::Open(store_options), "open direct store");
+  }
+
+  static std::string DocLine(const DocRef& d) { return d.tenant + "|" + d.root_id + "|" + d.type; }
+  static DocRef ParseDocLine(const std::string& line) {
+    const size_t a = line.find('|'), b = line.rfind('|');
+    return {line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)};
+  }
+
+  // The parent's side of a turn of the second process: it gets the clock and the documents
+  // created since its last turn, runs one random step of its own, and answers with what it
+  // created and whether every answer matched its store.
+  void PeerTurn(int step) {
+    ++peer_turns_;
+    std::string created;
+    uint64_t verdict = 0;
+    bool sent = SendU64(peer_.to, kTurn) &&
+                SendU64(peer_.to, static_cast<uint64_t>(clock_.NowMicros())) &&
+                SendU64(peer_.to, docs_.size() - docs_sent_);
+    for (; sent && docs_sent_ < docs_.size(); ++docs_sent_)
+      sent = SendString(peer_.to, DocLine(docs_[docs_sent_]));
+    ASSERT_TRUE(sent && RecvString(peer_.from, &created) && RecvU64(peer_.from, &verdict))
+        << "step " << step << ": the second process is gone";
+    ASSERT_EQ(verdict, kOk) << "step " << step
+                            << ": the second process's answer differed from the store (its "
+                               "assertion is printed above)";
+    if (!created.empty()) {
+      docs_.push_back(ParseDocLine(created));
+      ++docs_sent_;  // it knows its own
+    }
+  }
+
+  // The second process: its own Engine and store on the same data dir, random steps of its own
+  // when told, the parent's clock. Returns its exit code.
+  int PeerMain() {
+    rng_.seed(rng_() ^ 0x9e3779b9u);  // its own stream of steps
+    uint64_t msg = 0;
+    if (!RecvU64(peer_.from, &msg) || msg != kReady) return 10;  // the parent registered types
+    engine_ = Must(Engine::Open(EngineOptions()), "second process: open engine");
+    OpenDirectStore();
+    for (int i = 0; i < 24; ++i)
+      query_pool_.push_back(RandomQuery());
+    int step = 0;
+    while (RecvU64(peer_.from, &msg)) {
+      if (msg == kDone) break;
+      if (msg == kRefresh) {
+        if (!engine_->Refresh().ok()) return 11;
+        if (!SendU64(peer_.to, kOk)) return 12;
+        continue;
+      }
+      if (msg != kTurn) return 13;
+      uint64_t now = 0, new_docs = 0;
+      if (!RecvU64(peer_.from, &now) || !RecvU64(peer_.from, &new_docs)) return 14;
+      clock_.SetMicros(static_cast<int64_t>(now));
+      for (uint64_t i = 0; i < new_docs; ++i) {
+        std::string line;
+        if (!RecvString(peer_.from, &line)) return 15;
+        docs_.push_back(ParseDocLine(line));
+      }
+      const size_t known = docs_.size();
+      const int roll = Uniform(0, 99);
+      if (roll < 27) {
+        DoWrite(step, *engine_);
+      } else if (roll < 94) {
+        DoQuery(step, *engine_);
+      } else {
+        DoGet(step, *engine_);
+      }
+      ++step;
+      const std::string created = docs_.size() > known ? DocLine(docs_.back()) : "";
+      const bool failed = ::testing::Test::HasFailure();
+      if (!SendString(peer_.to, created) || !SendU64(peer_.to, failed ? kFailed : kOk)) return 16;
+      if (failed) return 17;
+    }
+    const EngineStats stats = engine_->Stats();
+    const std::string summary = std::to_string(step) + " steps; memory hits " +
+                                std::to_string(stats.memory.hits) + ", kv hits " +
+                                std::to_string(stats.kv.hits) + ", database reads " +
+                                std::to_string(stats.database.hits);
+    engine_.reset();
+    direct_.reset();
+    if (!SendString(peer_.to, summary)) return 18;
+    return ::testing::Test::HasFailure() ? 19 : 0;
+  }
+
   bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
   int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   template <typename T>
@@ -281,6 +444,9 @@ class Differential {
     // done now so that the comparison after this step is exact.
     ASSERT_TRUE(engine_->Refresh().ok());
     ASSERT_TRUE(second_->Refresh().ok());
+    uint64_t reply = 0;
+    ASSERT_TRUE(SendU64(peer_.to, kRefresh) && RecvU64(peer_.from, &reply) && reply == kOk)
+        << "step " << step << ": the second process did not refresh";
   }
 
   void DoQuery(int step, Engine& engine) {
@@ -428,6 +594,9 @@ class Differential {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Engine> second_;
   std::unique_ptr<storage::DocumentStore> direct_;
+  Peer peer_;
+  size_t docs_sent_ = 0;  // docs_ the second process knows of
+  int peer_turns_ = 0;
   std::vector<storage::Query> query_pool_;
   std::vector<storage::Query> cursor_pool_;
   std::vector<DocRef> docs_;
