@@ -135,6 +135,12 @@ void DependencyIndex::AddDocument(const Slot& slot, uint64_t root_hash, storage:
 void DependencyIndex::Remove(const CacheKey& key) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
+  for (uint64_t root : it->second.root_hashes) {
+    auto list = by_root_.find(root);
+    if (list == by_root_.end()) continue;
+    std::erase(list->second, key);
+    if (list->second.empty()) by_root_.erase(list);
+  }
   if (Group* group = it->second.group) {
     group->pages.erase(key);
     if (group->pages.empty()) {
@@ -268,17 +274,19 @@ void DependencyIndex::Sweep(const std::function<bool(const Slot&)>& alive) {
   }
   for (const CacheKey& key : dead)
     Remove(key);
-  by_root_.clear();
-  for (const auto& [key, entry] : entries_) {
-    for (uint64_t root : entry.root_hashes)
-      by_root_[root].push_back(key);
-  }
 }
 
 void DependencyIndex::Clear() {
   entries_.clear();
   by_root_.clear();
   scopes_.clear();
+}
+
+size_t DependencyIndex::root_filings() const {
+  size_t n = 0;
+  for (const auto& [root, keys] : by_root_)
+    n += keys.size();
+  return n;
 }
 
 size_t DependencyIndex::listings() const {

@@ -79,11 +79,13 @@ class DependencyIndex {
   static void ScopeKeyInto(std::string& out, std::string_view tenant, std::string_view type,
                            storage::Axis axis);
 
-  // Removes every entry for which `alive` is false; rebuilds the per-root lists.
+  // Removes every entry for which `alive` is false.
   void Sweep(const std::function<bool(const Slot&)>& alive);
   void Clear();
   size_t size() const { return entries_.size(); }
   size_t listings() const;
+  // How many (root, entry) filings the per-root lists hold: one per root of each entry.
+  size_t root_filings() const;
 
  private:
   struct Group;
@@ -120,7 +122,8 @@ class DependencyIndex {
                             const std::function<void(const Group&)>& visit);
 
   std::unordered_map<CacheKey, Entry, CacheKeyHash> entries_;
-  // Per-root lists may hold keys since removed or re-filed: checked against entries_ on use.
+  // root hash → the entries that show it. Exact: Remove takes an entry off its roots' lists,
+  // so a page filled again and again (a hot page after each publish) does not grow them.
   std::unordered_map<uint64_t, std::vector<CacheKey>> by_root_;
   std::unordered_map<std::string, Scope> scopes_;
 };

@@ -153,6 +153,25 @@ TEST_F(DependencyIndexTest, SweepKeepsOnlyLiveEntries) {
   EXPECT_EQ(index_.listings(), 0u);
 }
 
+TEST_F(DependencyIndexTest, APageFilledAgainAndAgainKeepsOneFilingPerRoot) {
+  // Filings: page 1 (3 roots), page 2 (2), page 3 (1), the document (1).
+  EXPECT_EQ(index_.root_filings(), 7u);
+  auto predicate = std::make_shared<ScoreAtLeast>(0);
+  for (int round = 0; round < 1000; ++round) {
+    // A hot page dropped by a change to one of its rows, then filled again: the rows that did
+    // not change keep one filing each, however often that happens.
+    ASSERT_EQ(Drop(Root("r1", 10)), (std::set<uint64_t>{1, 4}));
+    index_.AddPage({Key(1), 1}, Key(100), predicate, std::nullopt, At(20, "r2"),
+                   {RootHash("r1"), RootHash("r2"), RootHash("r3")});
+    index_.AddDocument({Key(4), 4}, RootHash("r1"), storage::Axis::kPublished);
+  }
+  EXPECT_EQ(index_.root_filings(), 7u);
+  EXPECT_EQ(index_.size(), 4u);
+  // Removing entries takes them off their roots' lists.
+  index_.Sweep([](const DependencyIndex::Slot&) { return false; });
+  EXPECT_EQ(index_.root_filings(), 0u);
+}
+
 TEST(DependencyIndexValuesTest, AChangeIsMatchedOnlyAgainstListingsOfItsValue) {
   DependencyIndex index;
   int calls = 0;
