@@ -97,6 +97,18 @@ class FreshnessTest : public ::testing::Test {
     });
   }
   bool Cached(const Read& r) { return l1_->Contains(KeyView(r.slot.key), r.slot.hash); }
+  // Publishes a post in cat "a" and one in "b", admits the page of each listing; the root of
+  // the post in "a".
+  std::string AdmitPagesOfCatsAAndB(Read* page_a, Read* page_b) {
+    const std::string a = Publish(R"({"cat":"a","views":1})");
+    Publish(R"({"cat":"b","views":1})");
+    freshness_->AfterWrite();
+    *page_a = ReadPage(ByCat("a"));
+    *page_b = ReadPage(ByCat("b"));
+    EXPECT_TRUE(Admit(*page_a));
+    EXPECT_TRUE(Admit(*page_b));
+    return a;
+  }
 
   TempDir dir_;
   ManualClock clock_;
@@ -108,13 +120,8 @@ class FreshnessTest : public ::testing::Test {
 };
 
 TEST_F(FreshnessTest, AChangeDropsExactlyThePagesItTouches) {
-  const std::string a = Publish(R"({"cat":"a","views":1})");
-  Publish(R"({"cat":"b","views":1})");
-  freshness_->AfterWrite();
-  Read page_a = ReadPage(ByCat("a"));
-  Read page_b = ReadPage(ByCat("b"));
-  ASSERT_TRUE(Admit(page_a));
-  ASSERT_TRUE(Admit(page_b));
+  Read page_a, page_b;
+  const std::string a = AdmitPagesOfCatsAAndB(&page_a, &page_b);
   EXPECT_EQ(freshness_->indexed_entries(), 2u);
 
   Patch(a, R"({"views":2})");  // a row of page a only
@@ -129,13 +136,8 @@ TEST_F(FreshnessTest, AChangeDropsExactlyThePagesItTouches) {
 }
 
 TEST_F(FreshnessTest, AKeyDroppedForAChangeIsRememberedUntilItIsAdmittedAgain) {
-  const std::string a = Publish(R"({"cat":"a","views":1})");
-  Publish(R"({"cat":"b","views":1})");
-  freshness_->AfterWrite();
-  Read page_a = ReadPage(ByCat("a"));
-  Read page_b = ReadPage(ByCat("b"));
-  ASSERT_TRUE(Admit(page_a));
-  ASSERT_TRUE(Admit(page_b));
+  Read page_a, page_b;
+  const std::string a = AdmitPagesOfCatsAAndB(&page_a, &page_b);
   EXPECT_FALSE(freshness_->DroppedForChange(page_a.slot.hash));
 
   Patch(a, R"({"views":2})");
