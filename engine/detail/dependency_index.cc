@@ -219,26 +219,10 @@ size_t DependencyIndex::DropTouched(const storage::RootImage& root, uint64_t roo
   };
   std::vector<CacheKey> doomed;
   // 1. Entries that show the root.
+  // The list is exact (Remove keeps it so); the doomed leave it through Remove below.
   if (auto list = by_root_.find(root_hash); list != by_root_.end()) {
-    std::vector<CacheKey> kept;
     for (const CacheKey& key : list->second) {
-      auto it = entries_.find(key);
-      if (it == entries_.end()) continue;
-      const Entry& entry = it->second;
-      if (std::find(entry.root_hashes.begin(), entry.root_hashes.end(), root_hash) ==
-          entry.root_hashes.end()) {
-        continue;  // re-filed since without this root
-      }
-      if (on_changed_axis(entry.axis)) {
-        doomed.push_back(key);
-      } else {
-        kept.push_back(key);
-      }
-    }
-    if (kept.empty()) {
-      by_root_.erase(list);
-    } else {
-      list->second = std::move(kept);
+      if (on_changed_axis(entries_.at(key).axis)) doomed.push_back(key);
     }
   }
   // 2. Pages whose listing the root now belongs to, within their range.

@@ -97,8 +97,8 @@ Status Freshness::CatchUpLocked(bool opening) {
       generations_read = true;
       if (generations_.Publish(read->generations) > 0 && !opening) invalidations_.Add();
     }
-    storage::ChangeBatch* batch = &read->changes;
-    if (!batch->continuous) {
+    const storage::ChangeBatch& batch = read->changes;
+    if (!batch.continuous) {
       if (from.seq == 0) return Status::Corruption("the change log cannot be read from its start");
       // Pruned past us, or the database went back in time: nothing says what changed.
       std::lock_guard lock(mu_);
@@ -123,7 +123,7 @@ Status Freshness::CatchUpLocked(bool opening) {
         bool published = false, draft = false;
       };
       std::map<std::tuple<std::string, std::string, std::string>, Touch> touched;
-      for (const auto& c : batch->changes) {
+      for (const auto& c : batch.changes) {
         LoggedChange logged{c.position,          c.tenant,    c.type, c.root_id,
                             RootHash(c.root_id), c.published, c.draft};
         if (c.published)
@@ -170,9 +170,9 @@ Status Freshness::CatchUpLocked(bool opening) {
                                       });
       }
       invalidations_.Add(dropped);
-      applied_ = batch->changes.size() < kReadBatch ? batch->head : batch->changes.back().position;
+      applied_ = batch.changes.size() < kReadBatch ? batch.head : batch.changes.back().position;
       applied_seq_.store(applied_.seq, std::memory_order_release);
-      if (batch->changes.size() < kReadBatch) return Status::Ok();
+      if (batch.changes.size() < kReadBatch) return Status::Ok();
     }
   }
 }
