@@ -15,10 +15,7 @@
 //
 // FOLIO_DIFFERENTIAL_OPS=<n> runs each seed for n operations instead (for long runs by hand).
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -157,50 +154,6 @@ class Differential {
   // Messages from the parent to the second process.
   enum : uint64_t { kReady = 1, kTurn, kRefresh, kDone };
   enum : uint64_t { kOk = 100, kFailed };
-
-  // A forked child running `main` and the two pipes to it.
-  struct Peer {
-    pid_t pid = -1;
-    int to = -1, from = -1;
-
-    template <typename Main>
-    bool Start(Main main) {
-      int down[2], up[2];
-      if (::pipe(down) != 0 || ::pipe(up) != 0) return false;
-      ::signal(SIGPIPE, SIG_IGN);  // a child that died is a failed write, not a killed test
-      pid = ::fork();
-      if (pid < 0) return false;
-      if (pid == 0) {
-        ::close(down[1]);
-        ::close(up[0]);
-        to = up[1];
-        from = down[0];
-        int code = 98;
-        try {
-          code = main();
-        } catch (...) {  // Must() throws: the child must not unwind into the test body
-          code = 99;
-        }
-        ::_exit(code);  // no gtest teardown, no TempDir removal in the child
-      }
-      ::close(down[0]);
-      ::close(up[1]);
-      to = down[1];
-      from = up[0];
-      return true;
-    }
-    ~Peer() { Wait(); }  // a parent that stopped early: EOF ends the child
-    // The child's exit code (-1 if it did not exit normally).
-    int Wait() {
-      if (pid <= 0) return -1;
-      ::close(to);
-      int status = 0;
-      ::waitpid(pid, &status, 0);
-      ::close(from);
-      pid = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-  };
 
   Options EngineOptions() {
     Options options;
@@ -594,7 +547,7 @@ class Differential {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Engine> second_;
   std::unique_ptr<storage::DocumentStore> direct_;
-  Peer peer_;
+  engine_testing::ForkedChild peer_;
   size_t docs_sent_ = 0;  // docs_ the second process knows of
   int peer_turns_ = 0;
   std::vector<storage::Query> query_pool_;

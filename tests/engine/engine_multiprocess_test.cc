@@ -5,15 +5,13 @@
 //    change within Options::external_write_bound_micros (polled with a generous deadline; the
 //    observed latency is printed).
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -25,6 +23,7 @@ namespace folio {
 namespace {
 
 using engine_testing::ComparePage;
+using engine_testing::ForkedChild;
 using engine_testing::Must;
 using engine_testing::OpenOracle;
 using engine_testing::RecvString;
@@ -112,20 +111,10 @@ int ChildMain(const std::string& dir, int from_parent, int to_parent) {
 
 TEST(EngineMultiprocessTest, WritesInOneProcessAreSeenByTheOthersNextQuery) {
   TempDir dir;
-  int down[2], up[2];
-  ASSERT_EQ(::pipe(down), 0);
-  ASSERT_EQ(::pipe(up), 0);
   // Fork before anything is opened: LMDB and SQLite handles must not cross a fork.
-  pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    ::close(down[1]);
-    ::close(up[0]);
-    ::_exit(ChildMain(dir.str(), down[0], up[1]));
-  }
-  ::close(down[0]);
-  ::close(up[1]);
-  const int to_child = down[1], from_child = up[0];
+  ForkedChild child;
+  ASSERT_TRUE(child.Start([&] { return ChildMain(dir.str(), child.from, child.to); }));
+  const int to_child = child.to, from_child = child.from;
   uint64_t msg = 0;
   {
     auto engine = Must(Engine::Open(EngineOptions(dir.str())), "parent open");
@@ -177,12 +166,8 @@ TEST(EngineMultiprocessTest, WritesInOneProcessAreSeenByTheOthersNextQuery) {
     EXPECT_EQ(ComparePage(l2_after, oracle->List(Listing("views"))), "");
     ASSERT_TRUE(SendU64(to_child, kDone));
   }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-      << "child failed with status " << status;
-  ::close(to_child);
-  ::close(from_child);
+  const int code = child.Wait();
+  EXPECT_EQ(code, 0) << "child failed with exit code " << code;
 }
 
 // ---- External writers ----
@@ -193,15 +178,9 @@ TEST(EngineMultiprocessTest, WritesInOneProcessAreSeenByTheOthersNextQuery) {
 class ExternalWriter {
  public:
   explicit ExternalWriter(const std::string& db_path) {
-    int down[2], up[2];
-    if (::pipe(down) != 0 || ::pipe(up) != 0) throw std::runtime_error("pipe");
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork");
-    if (pid_ == 0) {
-      ::close(down[1]);
-      ::close(up[0]);
+    const bool started = child_.Start([&] {
       std::string sql;
-      while (RecvString(down[0], &sql)) {
+      while (RecvString(child_.from, &sql)) {
         sqlite3* db = nullptr;
         int rc = sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
         if (rc == SQLITE_OK) {
@@ -212,31 +191,21 @@ class ExternalWriter {
           sqlite3_free(err);
         }
         sqlite3_close(db);
-        if (!SendU64(up[1], static_cast<uint64_t>(rc))) break;
+        if (!SendU64(child_.to, static_cast<uint64_t>(rc))) break;
       }
-      ::_exit(0);
-    }
-    ::close(down[0]);
-    ::close(up[1]);
-    to_ = down[1];
-    from_ = up[0];
-  }
-  ~ExternalWriter() {
-    ::close(to_);  // EOF: the child exits
-    ::close(from_);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
+      return 0;
+    });
+    if (!started) throw std::runtime_error("fork");
   }
   // Runs `sql`; returns the SQLite result code (0 = committed).
   int Run(const std::string& sql) {
     uint64_t rc = 999;
-    if (!SendString(to_, sql) || !RecvU64(from_, &rc)) return -1;
+    if (!SendString(child_.to, sql) || !RecvU64(child_.from, &rc)) return -1;
     return static_cast<int>(rc);
   }
 
  private:
-  pid_t pid_ = -1;
-  int to_ = -1, from_ = -1;
+  ForkedChild child_;  // EOF on destruction: the child exits
 };
 
 TEST(EngineExternalWriterTest, ChangesBySqliteOutsideFolioAreSeenWithinTheBound) {

@@ -1,11 +1,14 @@
 // Shared helpers for the engine's cross-cutting suites: unique temp dirs, Must(), a one-shot
-// gate for forcing interleavings through EngineHooks, pipe messaging for multi-process tests,
-// an oracle store on the engine's database and a comparison of an engine page with its answer.
+// gate for forcing interleavings through EngineHooks, forked children and pipe messaging for
+// multi-process tests, an oracle store on the engine's database and a comparison of an engine
+// page with its answer.
 #pragma once
 
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -123,6 +126,64 @@ inline bool RecvString(int fd, std::string* s) {
   s->resize(n);
   return ReadAll(fd, s->data(), n);
 }
+
+// A forked child process and a pipe each way. Fork before opening anything (SQLite and LMDB
+// handles and threads must not cross a fork). The child runs `main` (given the child's own
+// ForkedChild: `from` reads what the parent sends, `to` writes back) and exits with its
+// return value, never unwinding into the test body; the parent's end gets EOF-ended children
+// reaped by Wait() or the destructor.
+class ForkedChild {
+ public:
+  ForkedChild() = default;
+  ForkedChild(const ForkedChild&) = delete;
+  ForkedChild& operator=(const ForkedChild&) = delete;
+  ~ForkedChild() { Wait(); }
+
+  // False if a pipe or the fork failed. In the child, never returns.
+  template <typename Main>
+  bool Start(Main main) {
+    int down[2], up[2];
+    if (::pipe(down) != 0 || ::pipe(up) != 0) return false;
+    ::signal(SIGPIPE, SIG_IGN);  // a child that died is a failed write, not a killed test
+    pid_ = ::fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      ::close(down[1]);
+      ::close(up[0]);
+      to = up[1];
+      from = down[0];
+      int code = 98;
+      try {
+        code = main();
+      } catch (...) {  // Must() throws: the child must not unwind into the test body
+        code = 99;
+      }
+      ::_exit(code);  // no gtest teardown, no TempDir removal in the child
+    }
+    ::close(down[0]);
+    ::close(up[1]);
+    to = down[1];
+    from = up[0];
+    return true;
+  }
+  // Closes the pipe to the child (EOF), reaps it: its exit code, -1 if it did not exit
+  // normally or was never started.
+  int Wait() {
+    if (pid_ <= 0) return -1;
+    ::close(to);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    ::close(from);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  int to = -1;    // the parent writes to the child here (in the child: back to the parent)
+  int from = -1;  // … and reads here
+
+ private:
+  pid_t pid_ = -1;
+};
 
 // Creates `op`'s document through `writer` (an Engine or a DocumentStore: anything with
 // Write(WriteOp)) and publishes it; its root id. A failed write throws (a test failure).
