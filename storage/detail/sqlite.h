@@ -28,7 +28,9 @@ class Statement;
 class Connection {
  public:
   // Opens `path` (creating it when `create`), in WAL mode with foreign keys on and a busy
-  // timeout, read-only when `read_only`.
+  // timeout, read-only when `read_only`. A read-write open reads the file's header and schema
+  // (a file that is not a database fails here); a read-only open reads nothing until its first
+  // statement.
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only,
                                                   bool create, int busy_timeout_ms);
   ~Connection();
