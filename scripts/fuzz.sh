@@ -11,6 +11,8 @@
 #   bash scripts/fuzz.sh --runs 100000
 #   bash scripts/fuzz.sh --smoke              # CI: each target 15 s or 20,000 runs
 #   bash scripts/fuzz.sh --no-build ...       # reuse the existing build
+#   bash scripts/fuzz.sh --jobs 2 --runs 10000000 fuzz_foreign_type_db
+#                                             # 2 processes sharing one corpus, 5 M runs each
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,7 @@ all_targets=(fuzz_request_target fuzz_principal fuzz_cursor fuzz_type_row fuzz_f
              fuzz_json_body fuzz_http_request fuzz_exact_json)
 limit=(-max_total_time=60)
 build=1
+jobs=1
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -25,12 +28,21 @@ while [ $# -gt 0 ]; do
     --runs) limit=(-runs="$2"); shift 2 ;;
     --smoke) limit=(-max_total_time=15 -runs=20000); shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --jobs) jobs="$2"; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     fuzz_*) targets+=("$1"); shift ;;
     *) echo "fuzz.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
+# With --jobs N, each of the N processes runs its share of --runs; they share the corpus.
+if [ "$jobs" -gt 1 ]; then
+  for i in "${!limit[@]}"; do
+    case "${limit[$i]}" in
+      -runs=*) limit[$i]="-runs=$(( (${limit[$i]#-runs=} + jobs - 1) / jobs ))" ;;
+    esac
+  done
+fi
 
 build_dir=${FOLIO_FUZZ_BUILD_DIR:-build-fuzz}
 if [ "$build" = 1 ]; then
@@ -48,16 +60,26 @@ summary=()
 for t in "${targets[@]}"; do
   binary="$build_dir/tests/fuzz/$t"
   [ -x "$binary" ] || { echo "fuzz.sh: no $binary (build it first)" >&2; exit 2; }
+  binary=$(realpath "$binary")
   artifacts="$build_dir/fuzz-artifacts/$t"
   rm -rf "$artifacts" && mkdir -p "$artifacts"
   cp -r "tests/fuzz/corpus/$t" "$scratch/$t"
   dict=()
-  [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
+  [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="$PWD/tests/fuzz/$t.dict")
   echo "fuzz.sh: $t ${limit[*]}"
   rc=0
-  "$binary" "${limit[@]}" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 \
-    -artifact_prefix="$artifacts/" "${dict[@]}" "$scratch/$t" >"$artifacts/run.log" 2>&1 || rc=$?
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$artifacts/run.log" | tail -n 1)
+  flags=("${limit[@]}" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1
+         -artifact_prefix="$(realpath "$artifacts")/" "${dict[@]}")
+  if [ "$jobs" -gt 1 ]; then
+    # Job i logs to fuzz-<i>.log in the working directory; the parent copies each log to its
+    # own output when the job ends.
+    (cd "$artifacts" && "$binary" -jobs="$jobs" -workers="$jobs" "${flags[@]}" "$scratch/$t" \
+       >run.log 2>&1) || rc=$?
+  else
+    "$binary" "${flags[@]}" "$scratch/$t" >"$artifacts/run.log" 2>&1 || rc=$?
+  fi
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$artifacts/run.log" |
+          awk '{ total += $1 } END { print total + 0 }')
   crashes=$(find "$artifacts" -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
               -o -name 'oom-*' | wc -l)
   if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then crashes=1; fi  # died before writing one
