@@ -107,7 +107,8 @@ class Cli {
 
     auto* migrate = app.add_subcommand("migrate", "apply pending migrations");
     bool migrate_status = false;
-    migrate->add_flag("--status", migrate_status, "list migrations and whether they are applied");
+    migrate->add_flag("--status", migrate_status,
+                      "list migrations and whether they are applied, applying none");
     migrate->callback(run([&, this] { return Migrate(migrate_status); }));
 
     auto* types = app.add_subcommand("types", "register and list document types");
@@ -354,10 +355,14 @@ class Cli {
     return s.IsInvalidArgument() ? 2 : 1;
   }
 
+  static Status NoDatabase(const std::string& path) {
+    return Status::NotFound("no database at '" + path + "': run 'folio init' first");
+  }
+
   std::unique_ptr<Engine> OpenEngine(bool create) {
     const Options options = EngineOptions(config_, create);
     if (!create && !std::filesystem::exists(options.db_path)) {
-      Fail(Status::NotFound("no database at '" + options.db_path + "': run 'folio init' first"));
+      Fail(NoDatabase(options.db_path));
       return nullptr;
     }
     auto engine = Engine::Open(options);
@@ -376,9 +381,17 @@ class Cli {
   }
 
   int Migrate(bool status_only) {
-    auto engine = OpenEngine(/*create=*/!status_only);
-    if (!engine) return 1;
-    auto list = engine->MigrationStatus();
+    Result<std::vector<storage::MigrationInfo>> list = Status::Internal("not read");
+    if (status_only) {
+      // Opens no engine: opening applies the pending migrations this is asked to show.
+      const Options options = EngineOptions(config_, /*create=*/false);
+      if (!std::filesystem::exists(options.db_path)) return Fail(NoDatabase(options.db_path));
+      list = Engine::ReadMigrationStatus(options);
+    } else {
+      auto engine = OpenEngine(/*create=*/true);
+      if (!engine) return 1;
+      list = engine->MigrationStatus();
+    }
     if (!list.ok()) return Fail(list.status());
     for (const auto& m : *list) {
       out_ << (m.applied ? "applied  " : "pending  ") << m.filename << "  " << m.checksum

@@ -655,6 +655,14 @@ std::vector<storage::TypeDefinition> Engine::ListTypes() const {
   return impl_->store->ListTypes();
 }
 
+Result<std::vector<storage::MigrationInfo>> Engine::ReadMigrationStatus(const Options& options) {
+  // Creates nothing, the data dir included: only resolves the file Open would serve.
+  const std::string path = options.db_path.empty()
+                               ? (std::filesystem::path(options.data_dir) / "folio.sqlite").string()
+                               : options.db_path;
+  return storage::DocumentStore::ReadMigrationStatus(path);
+}
+
 Result<std::vector<storage::MigrationInfo>> Engine::MigrationStatus() {
   return impl_->store->MigrationStatus();
 }

@@ -102,6 +102,17 @@ Result<std::unique_ptr<DocumentStore>> DocumentStore::Open(const StoreOptions& g
   return std::unique_ptr<DocumentStore>(new DocumentStore(std::move(impl)));
 }
 
+Result<std::vector<MigrationInfo>> DocumentStore::ReadMigrationStatus(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::NotFound("database '" + path + "' does not exist");
+  }
+  auto conn =
+      Connection::Open(path, /*read_only=*/true, /*create=*/false, /*busy_timeout_ms=*/5000);
+  if (!conn.ok()) return conn.status();
+  return detail::ListMigrations(**conn, detail::BundledMigrations());
+}
+
 Result<std::vector<MigrationInfo>> DocumentStore::MigrationStatus() {
   std::lock_guard lock(impl_->write_mu);
   return detail::ListMigrations(*impl_->writer, detail::BundledMigrations());

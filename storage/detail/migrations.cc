@@ -23,11 +23,22 @@ struct Applied {
   std::string applied_at;
 };
 
-Result<std::map<std::string, Applied>> ReadApplied(Connection& conn) {
-  FOLIO_RETURN_IF_ERROR(conn.Exec(kCreateMigrationsTable));
+// The recorded migrations. `create`: make the table when it is missing (a write); else a
+// database without one (a new file, another program's) has none applied.
+Result<std::map<std::string, Applied>> ReadApplied(Connection& conn, bool create) {
+  std::map<std::string, Applied> applied;
+  if (create) {
+    FOLIO_RETURN_IF_ERROR(conn.Exec(kCreateMigrationsTable));
+  } else {
+    auto exists =
+        conn.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'");
+    if (!exists.ok()) return exists.status();
+    auto row = exists->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return applied;
+  }
   auto stmt = conn.Prepare("SELECT id, coalesce(checksum, ''), applied_at FROM migrations");
   if (!stmt.ok()) return stmt.status();
-  std::map<std::string, Applied> applied;
   for (;;) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
@@ -50,7 +61,7 @@ std::string MigrationChecksum(const Migration& m) {
 
 Result<std::vector<std::string>> ApplyMigrations(Connection& conn,
                                                  const std::vector<Migration>& migrations) {
-  auto applied = ReadApplied(conn);
+  auto applied = ReadApplied(conn, /*create=*/true);
   if (!applied.ok()) return applied.status();
   for (const Migration& m : migrations) {
     auto it = applied->find(m.id);
@@ -89,7 +100,7 @@ Result<std::vector<std::string>> ApplyMigrations(Connection& conn,
 
 Result<std::vector<MigrationInfo>> ListMigrations(Connection& conn,
                                                   const std::vector<Migration>& migrations) {
-  auto applied = ReadApplied(conn);
+  auto applied = ReadApplied(conn, /*create=*/false);
   if (!applied.ok()) return applied.status();
   std::vector<MigrationInfo> out;
   for (const Migration& m : migrations) {

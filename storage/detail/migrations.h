@@ -29,7 +29,8 @@ std::string MigrationChecksum(const Migration& m);
 Result<std::vector<std::string>> ApplyMigrations(Connection& conn,
                                                  const std::vector<Migration>& migrations);
 
-// What is applied and what is pending, in order.
+// What is applied and what is pending, in order. Reads only (a database without a
+// `migrations` table has every migration pending), so `conn` may be read-only.
 Result<std::vector<MigrationInfo>> ListMigrations(Connection& conn,
                                                   const std::vector<Migration>& migrations);
 

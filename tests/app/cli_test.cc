@@ -76,6 +76,30 @@ TEST_F(CliTest, InitCreatesTheDatabaseAndMigrateStatusListsEveryMigration) {
   EXPECT_EQ(status.find("pending"), std::string::npos) << status;
 }
 
+TEST_F(CliTest, MigrateStatusAppliesNothingAndMigrateAppliesEverything) {
+  // An empty file is an empty SQLite database: every migration is pending.
+  const std::string db = (dir_.path() / "empty.sqlite").string();
+  std::ofstream(db).close();
+  for (int round = 0; round < 2; ++round) {  // the second run sees what the first left
+    const std::string status = Ok({"--db", db, "migrate", "--status"});
+    EXPECT_NE(status.find("pending  0001_core.sql"), std::string::npos) << status;
+    EXPECT_EQ(status.find("applied"), std::string::npos) << status;
+  }
+  EXPECT_EQ(std::filesystem::file_size(db), 0u);
+  // No engine was opened: no L2, no epoch file in the data dir.
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "kv"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "folio.epoch"));
+
+  const std::string applied = Ok({"--db", db, "migrate"});
+  EXPECT_NE(applied.find("applied  0001_core.sql"), std::string::npos) << applied;
+  EXPECT_EQ(applied.find("pending"), std::string::npos) << applied;
+  EXPECT_EQ(Ok({"--db", db, "migrate", "--status"}).find("pending"), std::string::npos);
+
+  CliRun missing = Folio({"--db", (dir_.path() / "none.sqlite").string(), "migrate", "--status"});
+  EXPECT_NE(missing.code, 0);
+  EXPECT_NE(missing.err.find("run 'folio init' first"), std::string::npos) << missing.err;
+}
+
 TEST_F(CliTest, DurabilityIsFullOrNormal) {
   CliRun bad = Folio({"--durability", "sometimes", "init"});
   EXPECT_NE(bad.code, 0);

@@ -1,6 +1,8 @@
 // Migrations, the schema they build, and type registration's schema changes.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "store_fixture.h"
@@ -122,6 +124,48 @@ TEST_F(MigrationsTest, MissingMigrationIsAppliedOnOpen) {
   for (const auto& m : status)
     EXPECT_TRUE(m.applied) << m.filename;
   EXPECT_EQ(raw().Int("SELECT count(*) FROM folio_meta WHERE key = 'cursor_secret'"), 1);
+}
+
+TEST_F(MigrationsTest, ReadMigrationStatusShowsWhatIsPendingAndAppliesNothing) {
+  store_.reset();
+  ASSERT_EQ(raw().Exec("DELETE FROM migrations WHERE id = '0003'"), SQLITE_OK);
+  ASSERT_EQ(raw().Exec("UPDATE migrations SET checksum = 'deadbeef' WHERE id = '0002'"), SQLITE_OK);
+  const auto before = raw().Rows("SELECT * FROM migrations ORDER BY id");
+  raw_.reset();
+  for (int round = 0; round < 2; ++round) {  // the second read sees what the first left
+    auto status = Must(DocumentStore::ReadMigrationStatus(db_path()));
+    ASSERT_GE(status.size(), 3u);
+    for (const auto& m : status) {
+      EXPECT_EQ(m.applied, m.id != "0003") << m.filename;
+      // An edited migration is shown as such, not refused: Open is what refuses it.
+      EXPECT_EQ(m.checksum_matches, m.id != "0002") << m.filename;
+    }
+  }
+  EXPECT_EQ(raw().Rows("SELECT * FROM migrations ORDER BY id"), before);
+}
+
+TEST_F(MigrationsTest, ReadMigrationStatusOfAFileWithoutMigrationsHasAllPending) {
+  const std::string other = db_path() + ".other";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(other.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE notes(x)", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto status = Must(DocumentStore::ReadMigrationStatus(other));
+  EXPECT_EQ(status.size(), Must(store_->MigrationStatus()).size());
+  for (const auto& m : status)
+    EXPECT_FALSE(m.applied) << m.filename;
+  RawDb db(other);
+  EXPECT_EQ(db.Int("SELECT count(*) FROM sqlite_master WHERE name = 'migrations'"), 0);
+
+  auto missing = DocumentStore::ReadMigrationStatus(db_path() + ".none");
+  EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(db_path() + ".none"));
+  const std::string junk = db_path() + ".junk";
+  std::ofstream(junk) << std::string(4096, 'x');
+  auto refused = DocumentStore::ReadMigrationStatus(junk);
+  EXPECT_TRUE(refused.status().IsCorruption()) << refused.status().ToString();
 }
 
 TEST_F(MigrationsTest, SchemaHasTheSonicJsTablesAndColumns) {

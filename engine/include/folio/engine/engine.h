@@ -76,6 +76,10 @@ class Engine {
   // Opens the data dir: the SQLite store (migrated), L1, and L2 (an L2 that cannot be opened
   // is a counted fault, not an error: the engine runs without it).
   static Result<std::unique_ptr<Engine>> Open(const Options& options);
+  // What MigrationStatus answers, for the database options.db_path names, without opening an
+  // engine: nothing is applied, created or written (no L2, no epoch file), so it shows what
+  // opening the database would apply. NotFound when the file does not exist.
+  static Result<std::vector<storage::MigrationInfo>> ReadMigrationStatus(const Options& options);
   // Stops the background threads after flushing pending L2 fills.
   // REQUIRES: no call in progress, no async operation outstanding.
   ~Engine();

@@ -50,6 +50,11 @@ class DocumentStore {
   // Opens (creating when allowed), applies pending migrations, and re-ensures the generated
   // columns and indexes of every registered type.
   static Result<std::unique_ptr<DocumentStore>> Open(const StoreOptions& options);
+  // Which bundled migrations the database at `path` has applied, and which are pending, without
+  // applying any: a read-only connection reads its `migrations` table (a file without one has
+  // all pending). NotFound when there is no file; Corruption when it is not a database.
+  // Thread-safe (it shares nothing with an open store).
+  static Result<std::vector<MigrationInfo>> ReadMigrationStatus(const std::string& path);
   ~DocumentStore();
   DocumentStore(const DocumentStore&) = delete;
   DocumentStore& operator=(const DocumentStore&) = delete;
