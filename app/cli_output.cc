@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <vector>
 
 namespace folio::app {
@@ -28,14 +29,60 @@ std::string When(const json& value) {
   return out;
 }
 
-// A cell cut to `width` characters (bytes; an ellipsis marks the cut).
-std::string Cell(std::string text, size_t width) {
-  if (text.size() > width) {
-    text.resize(width - 3);
-    text.append("...");
+// The length of the UTF-8 sequence `lead` starts (the text is valid UTF-8: it came out of a
+// JSON parse).
+size_t SequenceLength(unsigned char lead) {
+  return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+}
+
+// Whether the sequence at `at` is a C1 control (U+0080-U+009F): some terminals act on them.
+bool IsC1(std::string_view text, size_t at) {
+  return static_cast<unsigned char>(text[at]) == 0xC2 && at + 1 < text.size() &&
+         static_cast<unsigned char>(text[at + 1]) < 0xA0;
+}
+
+// A cell `width` characters wide, cut with an ellipsis when longer. Characters are code points,
+// so a cut never splits one (a wide character still counts one). Control characters — C0,
+// DEL, C1 — print as '?': a document's title must not move a terminal's cursor or recolor it.
+std::string Cell(std::string_view text, size_t width) {
+  std::string out;
+  size_t shown = 0;
+  size_t cut_bytes = 0;  // out's length after width - 3 characters
+  for (size_t at = 0; at < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[at]);
+    const size_t length = std::min(SequenceLength(lead), text.size() - at);
+    if (lead < 0x20 || lead == 0x7f || IsC1(text, at)) {
+      out += '?';
+    } else {
+      out.append(text.substr(at, length));
+    }
+    at += length;
+    if (++shown == width - 3) cut_bytes = out.size();
   }
-  text.append(width - text.size() + 2, ' ');
-  return text;
+  if (shown > width) {
+    out.resize(cut_bytes);
+    out.append("...");
+    shown = width;
+  }
+  out.append(width - shown + 2, ' ');
+  return out;
+}
+
+// `dumped` (nlohmann's output: it escapes C0 controls and DEL) with C1 controls escaped too.
+std::string EscapeC1(std::string dumped) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(dumped.size());
+  for (size_t at = 0; at < dumped.size(); ++at) {
+    if (IsC1(dumped, at)) {
+      const auto code = static_cast<unsigned char>(dumped[at + 1]);
+      out.append("\\u00").append(1, kHex[code >> 4]).append(1, kHex[code & 15]);
+      ++at;
+    } else {
+      out += dumped[at];
+    }
+  }
+  return out;
 }
 
 bool IsPage(const json& j) {
@@ -97,7 +144,7 @@ std::string HumanReadable(std::string_view text) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return std::string(text);
   if (IsPage(j)) return PageTable(j);
-  return j.dump(2) + "\n";
+  return EscapeC1(j.dump(2)) + "\n";
 }
 
 }  // namespace folio::app

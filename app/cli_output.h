@@ -16,7 +16,9 @@ OutputMode ChooseOutputMode(bool json_flag, bool stdout_is_terminal);
 
 // `json` (one JSON value) for a person: a page of documents ({"data":[…],"meta":{…}}) as a
 // table — root id, version, status, slug or title, updated — with its count, next cursor and
-// answering tier; anything else indented. Text that is not JSON is returned as it is.
+// answering tier; anything else indented. Control characters never reach the terminal raw:
+// the table prints them as '?', the indented JSON escapes them. Text that is not JSON is
+// returned as it is.
 std::string HumanReadable(std::string_view json);
 
 }  // namespace folio::app
