@@ -17,6 +17,7 @@ install(FILES
   ${CMAKE_CURRENT_LIST_DIR}/modules/FolioFindLibrary.cmake
   ${CMAKE_CURRENT_LIST_DIR}/modules/FindLMDB.cmake
   ${CMAKE_CURRENT_LIST_DIR}/modules/FindxxHash.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/modules/FindRE2.cmake
   DESTINATION ${_folio_cmake_dir}/modules)
 
 # folio.pc finds its prefix from where it lies (${pcfiledir}), so an install staged with

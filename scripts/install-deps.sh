@@ -15,7 +15,7 @@ packages=(
   libcli11-dev
   libspdlog-dev libfmt-dev
   libxxhash-dev
-  libvalijson-dev json-schema-test-suite
+  libvalijson-dev json-schema-test-suite libre2-dev
   zlib1g-dev libbrotli-dev
   libzstd-dev
   clang-format

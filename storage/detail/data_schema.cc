@@ -8,7 +8,10 @@
 #pragma GCC diagnostic ignored "-Wrestrict"
 #endif
 
+#include <re2/re2.h>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/constraint_builder.hpp>
+#include <valijson/constraints/concrete_constraints.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
@@ -18,10 +21,12 @@
 #include <cctype>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <new>
 #include <optional>
 #include <regex>
 #include <set>
+#include <stdexcept>
 #include <utility>
 
 namespace folio::storage::detail {
@@ -45,6 +50,55 @@ constexpr const char* kSupportedDrafts = "supported drafts are 3, 4, 6 and 7";
 // stack for the patterns measured; no valid date, time or date-time is 256 long.
 constexpr int kMaxPatternInput = 1000;
 constexpr int kMaxFormatInput = 256;
+
+// The keyword a "pattern" RE2 accepts is moved to (GuardRegexes), checked by LinearPattern. A
+// schema's own use of the name is an unknown keyword, removed before.
+constexpr const char* kLinearPatternKeyword = "x-folio-linear-pattern";
+
+// A "pattern" matched by RE2, in time linear in the string, where valijson's std::regex
+// backtracks: "^(a+)+$" against 30 a's and a '!' takes minutes there, so one write of a
+// hostile string to a type with such a pattern would hold a SQLite thread. RE2 also matches
+// code points where std::regex matches bytes ("^.{3}$" accepts "été"). Patterns RE2 refuses
+// (backreferences, lookaround, \u escapes) stay with std::regex.
+class LinearPattern : public valijson::constraints::PolyConstraint {
+ public:
+  // The compiled pattern, or nullptr when RE2 refuses it.
+  static std::shared_ptr<const re2::RE2> Compile(const std::string& pattern) {
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    auto re = std::make_shared<const re2::RE2>(pattern, options);
+    return re->ok() ? re : nullptr;
+  }
+
+  explicit LinearPattern(std::shared_ptr<const re2::RE2> re) : re_(std::move(re)) {}
+
+  bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
+                valijson::ValidationResults* results) const override {
+    if (!target.isString() || re2::RE2::PartialMatch(target.asString(), *re_)) return true;
+    // valijson's wording for "pattern", which Summarize reads the rule from.
+    if (results != nullptr) {
+      results->pushError(context, "Failed to match regex specified by 'pattern' constraint.");
+    }
+    return false;
+  }
+
+ private:
+  Constraint* cloneInto(void* at) const override { return new (at) LinearPattern(*this); }
+  size_t sizeOf() const override { return sizeof(LinearPattern); }
+
+  std::shared_ptr<const re2::RE2> re_;
+};
+
+// Makes a LinearPattern of each kLinearPatternKeyword while valijson parses the schema.
+class LinearPatternBuilder : public valijson::ConstraintBuilder {
+ public:
+  valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override {
+    auto re = LinearPattern::Compile(value.asString());
+    // GuardRegexes wrote the keyword only for a pattern RE2 compiled.
+    if (re == nullptr) throw std::runtime_error("RE2 refused a pattern it had accepted");
+    return std::make_unique<LinearPattern>(std::move(re)).release();  // valijson deletes it
+  }
+};
 
 // Thrown through valijson by the fetch callback: the "$ref" names another document. valijson
 // rethrows whatever its callback throws after freeing its own state.
@@ -555,6 +609,8 @@ class SchemaWalk {
   // leaves the node's own keywords, if/then/else included, as they are):
   //  - "format" (date, time, date-time) applies to strings only: valijson applied it to every
   //    type, so a null or a number failed it and an object or array made valijson throw;
+  //  - a "pattern" RE2 compiles is checked by LinearPattern (kLinearPatternKeyword), in linear
+  //    time; the others (backreferences, lookaround) stay with valijson's std::regex;
   //  - a string is matched against a "pattern" or "format" only up to a length: libstdc++'s
   //    std::regex recurses once per character, and a 12,000-character string overflowed an
   //    8 MiB stack (SIGSEGV). A longer one fails as "maxLength" instead. (Property names for
@@ -570,9 +626,11 @@ class SchemaWalk {
                           {"else", {{"maxLength", kMaxFormatInput}}}});
       }
     }
+    node.erase(kLinearPatternKeyword);
     if (const auto pattern = node.find("pattern"); pattern != node.end()) {
+      const bool linear = LinearPattern::Compile(pattern->get<std::string>()) != nullptr;
       guards.push_back({{"if", {{"maxLength", kMaxPatternInput}}},
-                        {"then", {{"pattern", *pattern}}},
+                        {"then", {{linear ? kLinearPatternKeyword : "pattern", *pattern}}},
                         {"else", {{"maxLength", kMaxPatternInput}}}});
       node.erase("pattern");
     }
@@ -934,6 +992,9 @@ Result<std::shared_ptr<const DataSchema>> DataSchema::Compile(const nlohmann::js
     compiled->has_pattern_properties = walk.has_pattern_properties();
 
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);  // see SchemaWalk
+    // The parser owns and deletes its builders.
+    parser.addConstraintBuilder(kLinearPatternKeyword,
+                                std::make_unique<LinearPatternBuilder>().release());
     const valijson::adapters::NlohmannJsonAdapter adapter(compiled->document);
     auto fetch = [](const std::string& uri) -> const json* { throw RemoteRefRefused{uri}; };
     auto free = [](const json*) {};

@@ -11,10 +11,13 @@
 //
 // What valijson leaves unchecked: "format" other than date, time and date-time (RFC 3339; none
 // in draft 3, whose formats differ), contentMediaType/contentEncoding, and "$id" (draft 6/7) as a
-// base for "$ref"s. What folio adds: "format" applies to strings only; a string longer than 1000
-// characters is not matched against a "pattern" but fails as "maxLength", and a property name
-// that long fails as "patternProperties" if the schema has any, because libstdc++'s std::regex
-// recurses once per character and a long enough string overflows the stack.
+// base for "$ref"s. What folio adds: a "pattern" is matched by RE2 (linear time, code points)
+// unless RE2 cannot compile it (backreferences, lookaround, "\u" escapes): valijson's std::regex
+// backtracks, and "^(a+)+$" against 40 a's and a '!' would hold a thread for hours. Patterns RE2
+// refuses, and "patternProperties" keys, stay with std::regex. "format" applies to strings only; a
+// string longer than 1000 characters is not matched against a "pattern" but fails as "maxLength",
+// and a property name that long fails as "patternProperties" if the schema has any, because
+// libstdc++'s std::regex recurses once per character and a long enough string overflows the stack.
 //
 // Thread-safety: a DataSchema is immutable once Compile has returned it; Check and Validate may
 // run on any number of threads at once (each call uses its own valijson::Validator, whose regex
