@@ -55,19 +55,48 @@ constexpr int kMaxFormatInput = 256;
 // schema's own use of the name is an unknown keyword, removed before.
 constexpr const char* kLinearPatternKeyword = "x-folio-linear-pattern";
 
+// `pattern` (ECMA-262, as JSON Schema has it) in RE2's syntax: "\\uXXXX" becomes "\\x{XXXX}".
+// Everything else is written alike in both, or refused by RE2.
+std::string Re2Syntax(const std::string& pattern) {
+  std::string out;
+  out.reserve(pattern.size());
+  for (size_t at = 0; at < pattern.size(); ++at) {
+    if (pattern[at] != '\\' || at + 1 == pattern.size()) {
+      out += pattern[at];
+      continue;
+    }
+    const bool unicode =
+        pattern[at + 1] == 'u' && at + 6 <= pattern.size() &&
+        std::all_of(pattern.begin() + static_cast<std::ptrdiff_t>(at) + 2,
+                    pattern.begin() + static_cast<std::ptrdiff_t>(at) + 6,
+                    [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    if (unicode) {
+      out.append("\\x{").append(pattern, at + 2, 4).append("}");
+      at += 5;
+    } else {
+      out.append(pattern, at, 2);  // an escape pair, kept whole: "\\\\u0041" is not \u0041
+      ++at;
+    }
+  }
+  return out;
+}
+
 // A "pattern" matched by RE2, in time linear in the string, where valijson's std::regex
 // backtracks: "^(a+)+$" against 30 a's and a '!' takes minutes there, so one write of a
 // hostile string to a type with such a pattern would hold a SQLite thread. RE2 also matches
-// code points where std::regex matches bytes ("^.{3}$" accepts "été"). Patterns RE2 refuses
-// (backreferences, lookaround, \u escapes) stay with std::regex.
+// code points where std::regex matches bytes ("^.{3}$" accepts "été"). A pattern RE2 refuses
+// (lookaround, backreferences) is refused with the schema: SchemaWalk::CheckRegex.
 class LinearPattern : public valijson::constraints::PolyConstraint {
  public:
-  // The compiled pattern, or nullptr when RE2 refuses it.
-  static std::shared_ptr<const re2::RE2> Compile(const std::string& pattern) {
+  // The compiled pattern, or nullptr and RE2's reason in *error.
+  static std::shared_ptr<const re2::RE2> Compile(const std::string& pattern,
+                                                 std::string* error = nullptr) {
     re2::RE2::Options options;
     options.set_log_errors(false);
-    auto re = std::make_shared<const re2::RE2>(pattern, options);
-    return re->ok() ? re : nullptr;
+    auto re = std::make_shared<const re2::RE2>(Re2Syntax(pattern), options);
+    if (re->ok()) return re;
+    if (error != nullptr) *error = re->error();
+    return nullptr;
   }
 
   explicit LinearPattern(std::shared_ptr<const re2::RE2> re) : re_(std::move(re)) {}
@@ -94,7 +123,7 @@ class LinearPatternBuilder : public valijson::ConstraintBuilder {
  public:
   valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override {
     auto re = LinearPattern::Compile(value.asString());
-    // GuardRegexes wrote the keyword only for a pattern RE2 compiled.
+    // SchemaWalk::CheckRegex refused the schema of a pattern RE2 does not compile.
     if (re == nullptr) throw std::runtime_error("RE2 refused a pattern it had accepted");
     return std::make_unique<LinearPattern>(std::move(re)).release();  // valijson deletes it
   }
@@ -434,8 +463,10 @@ class SchemaWalk {
     return Status::Ok();
   }
 
-  // valijson compiles patterns with std::regex (ECMAScript grammar) while validating; one that
-  // does not compile would make every validation throw.
+  // A pattern must be ECMAScript (what std::regex accepts: valijson compiles "patternProperties"
+  // keys with it while validating, and one that does not compile would make every validation
+  // throw), and RE2 must run it in linear time ("pattern" runs on RE2: LinearPattern). So
+  // lookaround and backreferences are refused: std::regex backtracks through them.
   static Status CheckRegex(const std::string& pattern, const std::string& where, const char* what) {
     try {
       std::regex re(pattern);
@@ -444,6 +475,12 @@ class SchemaWalk {
                                      "\" is not a regular expression std::regex (ECMAScript) "
                                      "accepts: " +
                                      e.what());
+    }
+    std::string error;
+    if (LinearPattern::Compile(pattern, &error) == nullptr) {
+      return Status::InvalidArgument(Where(where) + what + " \"" + pattern +
+                                     "\" cannot be matched in linear time (RE2: " + error +
+                                     "); folio does not run lookaround or backreferences");
     }
     return Status::Ok();
   }
@@ -628,9 +665,8 @@ class SchemaWalk {
     }
     node.erase(kLinearPatternKeyword);
     if (const auto pattern = node.find("pattern"); pattern != node.end()) {
-      const bool linear = LinearPattern::Compile(pattern->get<std::string>()) != nullptr;
       guards.push_back({{"if", {{"maxLength", kMaxPatternInput}}},
-                        {"then", {{linear ? kLinearPatternKeyword : "pattern", *pattern}}},
+                        {"then", {{kLinearPatternKeyword, *pattern}}},
                         {"else", {{"maxLength", kMaxPatternInput}}}});
       node.erase("pattern");
     }

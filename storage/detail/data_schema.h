@@ -11,10 +11,11 @@
 //
 // What valijson leaves unchecked: "format" other than date, time and date-time (RFC 3339; none
 // in draft 3, whose formats differ), contentMediaType/contentEncoding, and "$id" (draft 6/7) as a
-// base for "$ref"s. What folio adds: a "pattern" is matched by RE2 (linear time, code points)
-// unless RE2 cannot compile it (backreferences, lookaround, "\u" escapes): valijson's std::regex
-// backtracks, and "^(a+)+$" against 40 a's and a '!' would hold a thread for hours. Patterns RE2
-// refuses, and "patternProperties" keys, stay with std::regex. "format" applies to strings only; a
+// base for "$ref"s. What folio adds: a "pattern" is matched by RE2 (linear time, code points),
+// not by valijson's std::regex, which backtracks: "^(a+)+$" against 40 a's and a '!' would hold
+// a thread for hours. So every pattern must compile in RE2 (no lookaround, no backreferences);
+// "patternProperties" keys too, though valijson still matches them with std::regex. "format"
+// applies to strings only; a
 // string longer than 1000 characters is not matched against a "pattern" but fails as "maxLength",
 // and a property name that long fails as "patternProperties" if the schema has any, because
 // libstdc++'s std::regex recurses once per character and a long enough string overflows the stack.
@@ -46,7 +47,7 @@ class DataSchema {
   // none). InvalidArgument naming the problem and where it is when it is not a schema this
   // validator can enforce: not an object or boolean, a keyword of the wrong type, a "$ref" that
   // does not resolve inside the schema or that names another document, a cycle of "$ref"s, a
-  // "pattern" std::regex cannot compile, an unknown or unsupported "$schema", nesting deeper
+  // pattern std::regex or RE2 cannot compile, an unknown or unsupported "$schema", nesting deeper
   // than kMaxJsonDepth (128) levels. Never throws.
   static Result<std::shared_ptr<const DataSchema>> Compile(const nlohmann::json& schema);
 

@@ -369,28 +369,41 @@ TEST(DataSchemaValidate, PatternsRunInLinearTime) {
   EXPECT_TRUE(schema->Check(json{{"email", "ann@example.org"}}).empty());
 }
 
-TEST(DataSchemaValidate, PatternsMatchCharactersAndKeepWhatRe2CannotRun) {
+TEST(DataSchemaValidate, PatternsMatchCharactersAndTheirUnicodeEscapes) {
   // (A custom delimiter: the patterns hold ")\"".)
   const auto schema = MustCompile(json::parse(R"js({
     "properties": {
       "three": {"pattern": "^.{3}$"},
-      "digit": {"pattern": "^(?=.*[0-9])"},
-      "twice": {"pattern": "^(ab)\\1$"},
+      "e": {"pattern": "^\\u00e9+$"},
+      "literal": {"pattern": "^\\\\u0041$"},
       "x-folio-linear-pattern": {"x-folio-linear-pattern": "^never$"}
     }})js"));
   // Characters, not bytes: "été" is 5 bytes.
   EXPECT_TRUE(schema->Check(json{{"three", "\xc3\xa9t\xc3\xa9"}}).empty());
   EXPECT_THAT(Where(*schema, json{{"three", "\xc3\xa9t"}}),
               ::testing::ElementsAre("/three pattern"));
-  // Lookahead and backreferences: RE2 refuses them, std::regex still checks them.
-  EXPECT_TRUE(schema->Check(json{{"digit", "ab1"}}).empty());
-  EXPECT_THAT(Where(*schema, json{{"digit", "abc"}}), ::testing::ElementsAre("/digit pattern"));
-  EXPECT_TRUE(schema->Check(json{{"twice", "abab"}}).empty());
-  EXPECT_THAT(Where(*schema, json{{"twice", "abba"}}), ::testing::ElementsAre("/twice pattern"));
+  // ECMAScript's \uXXXX (RE2 writes \x{XXXX}); an escaped backslash before a 'u' stays one.
+  EXPECT_TRUE(schema->Check(json{{"e", "\xc3\xa9\xc3\xa9"}}).empty());
+  EXPECT_THAT(Where(*schema, json{{"e", "e"}}), ::testing::ElementsAre("/e pattern"));
+  EXPECT_TRUE(schema->Check(json{{"literal", "\\u0041"}}).empty());
+  EXPECT_THAT(Where(*schema, json{{"literal", "A"}}), ::testing::ElementsAre("/literal pattern"));
   // A schema's own use of folio's keyword is an unknown keyword: ignored.
   EXPECT_TRUE(schema->Check(json{{"x-folio-linear-pattern", "anything"}}).empty());
   // Not a string: a pattern does not apply.
   EXPECT_TRUE(schema->Check(json{{"three", 12345}}).empty());
+}
+
+TEST(DataSchemaCompile, RefusesPatternsThatCannotRunInLinearTime) {
+  // Lookaround and backreferences (std::regex backtracks through them), and what std::regex
+  // takes for a quantified quantifier.
+  for (const char* pattern : {"^(?=.*[0-9])", "^(ab)\\1$", "^(a)++$"}) {
+    EXPECT_THAT(CompileError(json{{"properties", {{"p", {{"pattern", pattern}}}}}}),
+                HasSubstr("at /properties/p: \"pattern\" \"" + std::string(pattern) +
+                          "\" cannot be matched in linear time (RE2: "))
+        << pattern;
+  }
+  EXPECT_THAT(CompileError(json{{"patternProperties", {{"^(?!x-)", json::object()}}}}),
+              HasSubstr("\"patternProperties\" key \"^(?!x-)\" cannot be matched in linear time"));
 }
 
 TEST(DataSchemaValidate, RefusesNestingValijsonWouldRecurseThrough) {
