@@ -16,8 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(fuzz_request_target fuzz_principal fuzz_cursor fuzz_type_row fuzz_foreign_type_db
-             fuzz_json_body fuzz_http_request fuzz_exact_json)
+all_targets=(fuzz_request_target fuzz_principal fuzz_cursor fuzz_type_row fuzz_type_settings
+             fuzz_foreign_type_db fuzz_json_body fuzz_http_request fuzz_exact_json)
 limit=(-max_total_time=60)
 build=1
 jobs=1
