@@ -48,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     const std::string text = detail::SettingsText(*strict);
     auto again = detail::ParseTypeSettings(text);
     FUZZ_CHECK(again.ok(), "settings folio wrote are refused: " + again.status().ToString());
-    FUZZ_CHECK(detail::SettingsText(*again) == text, text + " then " + detail::SettingsText(*again));
+    FUZZ_CHECK(detail::SettingsText(*again) == text,
+               text + " then " + detail::SettingsText(*again));
   } else {
     FUZZ_CHECK(strict.status().IsInvalidArgument(), strict.status().ToString());
   }
