@@ -340,6 +340,7 @@ Status DocumentStore::Impl::ReloadTypes(Connection& conn) {
   auto stmt = conn.Prepare(std::string(kTypeRowColumns) + " FROM document_types");
   if (!stmt.ok()) return stmt.status();
   std::map<std::string, std::shared_ptr<const TypeInfo>> loaded;
+  std::map<std::string, std::string> refused;
   for (;;) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
@@ -347,12 +348,17 @@ Status DocumentStore::Impl::ReloadTypes(Connection& conn) {
     auto def = ReadTypeRow(*stmt);
     if (!def.ok()) return def.status();
     auto info = MakeTypeInfo(*def);
-    // A type folio cannot name safely (made by another program) is skipped, not served.
-    if (!info.ok()) continue;
+    // A type folio cannot name safely (made by another program), or whose schema this build
+    // cannot run, is skipped, not served; FindType says why.
+    if (!info.ok()) {
+      refused[def->id] = info.status().message();
+      continue;
+    }
     loaded[def->id] = std::make_shared<const TypeInfo>(std::move(*info));
   }
   std::unique_lock lock(types_mu);
   types = std::move(loaded);
+  unservable_types = std::move(refused);
   return Status::Ok();
 }
 
@@ -407,6 +413,10 @@ Result<std::shared_ptr<const TypeInfo>> DocumentStore::Impl::FindType(const std:
   std::shared_lock lock(types_mu);
   auto it = types.find(id);
   if (it != types.end()) return it->second;
+  if (auto refused = unservable_types.find(id); refused != unservable_types.end()) {
+    return Status::NotFound("type '" + id + "' is stored but not served: " + refused->second +
+                            " (register it again with settings that fix this)");
+  }
   return Status::NotFound("unknown type '" + id + "': register it first");
 }
 
@@ -490,6 +500,9 @@ Result<TypeDefinition> DocumentStore::RegisterType(const TypeDefinition& request
       stored_schema = stmt->ColumnText(6);
       auto current = ReadTypeRow(*stmt);
       if (!current.ok()) return current.status();
+      // A schema the request gives replaces the stored one unread, so a stored schema this
+      // build cannot compile (an earlier build accepted it) does not block its replacement.
+      if (requested_info->definition.settings.json_schema) current->settings.json_schema.reset();
       auto current_info = MakeTypeInfo(*current);
       if (!current_info.ok()) return current_info.status();
       auto combined = MergeDefinitions(current_info->definition, requested_info->definition);
@@ -552,6 +565,7 @@ Result<TypeDefinition> DocumentStore::RegisterType(const TypeDefinition& request
   TypeDefinition result = info->definition;
   std::unique_lock types_lock(impl_->types_mu);
   impl_->types[merged.id] = std::make_shared<const TypeInfo>(std::move(*info));
+  impl_->unservable_types.erase(merged.id);
   return result;
 }
 

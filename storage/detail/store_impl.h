@@ -87,6 +87,8 @@ class DocumentStore::Impl {
 
   mutable std::shared_mutex types_mu;
   std::map<std::string, std::shared_ptr<const TypeInfo>> types;
+  // Type rows ReloadTypes skipped, with MakeTypeInfo's reason (for FindType's answer).
+  std::map<std::string, std::string> unservable_types;
 };
 
 // The tenant documents of `type` are stored under when `tenant` asks: the shared pool for a

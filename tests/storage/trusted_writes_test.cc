@@ -207,6 +207,35 @@ TEST_F(DataSchemaStoreTest, AnInvalidSchemaIsRefusedWhenTheTypeIsRegistered) {
             std::string::npos);
 }
 
+TEST_F(DataSchemaStoreTest, AStoredSchemaThisBuildRefusesIsNamedAndCanBeReplaced) {
+  // An earlier build accepted lookahead in a pattern; this one cannot run it in linear time.
+  const std::string root =
+      Must(store_->Create(CreateOp{"default", "article", R"({"title":"kept"})", {}}))
+          .document.root_id;
+  store_.reset();
+  ASSERT_EQ(raw().Exec("UPDATE document_types SET settings = replace(settings, '^[^@]+@[^@]+$', "
+                       "'^(?=.*@)') WHERE id = 'article'"),
+            SQLITE_OK);
+  auto reopened = DocumentStore::Open(MakeOptions());
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  store_ = std::move(*reopened);
+  auto type = store_->GetType("article");
+  ASSERT_TRUE(type.status().IsNotFound()) << type.status().ToString();
+  EXPECT_NE(type.status().message().find("stored but not served"), std::string::npos)
+      << type.status().message();
+  EXPECT_NE(type.status().message().find("cannot be matched in linear time"), std::string::npos)
+      << type.status().message();
+
+  // Registering it with a schema this build runs replaces the stored one.
+  auto fixed = Must(ParseTypeJson(R"({"id": "article", "settings": {"jsonSchema":
+      {"properties": {"title": {"type": "string", "pattern": "^[a-z]+$"}}}}})"));
+  FOLIO_EXPECT_OK(store_->RegisterType(fixed).status());
+  FOLIO_EXPECT_OK(store_->GetType("article").status());
+  EXPECT_TRUE(CreateArticle(R"({"title":"Upper"})").IsInvalidArgument());
+  FOLIO_EXPECT_OK(CreateArticle(R"({"title":"lower"})"));
+  EXPECT_NE(Must(store_->Get("default", root, Axis::kDraft)).data.find("kept"), std::string::npos);
+}
+
 // ---- Exact JSON ------------------------------------------------------------------------------
 
 TEST_F(StoreTest, DataKeepsTheClientsNumbersKeyOrderAndEscapes) {
