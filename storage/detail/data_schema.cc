@@ -12,6 +12,7 @@
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/constraint_builder.hpp>
 #include <valijson/constraints/concrete_constraints.hpp>
+#include <valijson/internal/uri.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
@@ -173,9 +174,18 @@ bool IsUnsignedDecimal(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// As valijson's internal::uri: "://" makes a URI absolute; a URN counts as absolute too.
+// The longest "$ref" or "id" a schema may hold. valijson matches them with std::regex (isUrn),
+// which recurses once per character: 50,000 overflowed an 8 MiB stack (20,000 under ASan); and
+// it resolves a "$ref"'s pointer recursing once per "/". Real references are far shorter.
+constexpr size_t kMaxReferenceBytes = 1024;
+
+// Whether valijson takes `uri` as naming another document rather than a place in the current
+// one: valijson's own test, so that FollowRef can never disagree with it. A URN-like name its
+// URN grammar refuses ("URN:x/y") is relative there, and its empty pointer names the root: taking
+// it as remote let a root "$ref" to it reach valijson, which recursed until the stack overflowed.
+// `uri` is at most kMaxReferenceBytes long (see above).
 bool IsAbsoluteUri(const std::string& uri) {
-  return uri.find("://") != std::string::npos || StartsWith(uri, "urn:") || StartsWith(uri, "URN:");
+  return valijson::internal::uri::isUriAbsolute(uri) || valijson::internal::uri::isUrn(uri);
 }
 
 std::string Where(const std::string& schema_pointer) {
@@ -336,6 +346,11 @@ class SchemaWalk {
     std::optional<std::string> scope = place.scope;
     if (const auto id = node.find("id"); id != node.end() && id->is_string()) {
       const std::string value = id->get<std::string>();
+      if (value.size() > kMaxReferenceBytes) {
+        return Status::InvalidArgument(Where(where) + "\"id\" is " + std::to_string(value.size()) +
+                                       " bytes long; folio takes at most " +
+                                       std::to_string(kMaxReferenceBytes));
+      }
       scope = !scope || IsAbsoluteUri(value) ? value : *scope + value;
     }
     if (const auto it = node.find("patternProperties"); it != node.end() && !it->empty()) {
@@ -688,6 +703,11 @@ class SchemaWalk {
     std::vector<std::string> chain{where};
     std::string current = ref;
     while (true) {
+      if (current.size() > kMaxReferenceBytes) {
+        return Status::InvalidArgument(
+            Where(chain.back()) + "\"$ref\" is " + std::to_string(current.size()) +
+            " bytes long; folio takes at most " + std::to_string(kMaxReferenceBytes));
+      }
       const size_t hash = current.find('#');
       const std::optional<std::string> document =
           hash == 0 ? std::nullopt : std::optional<std::string>(current.substr(0, hash));

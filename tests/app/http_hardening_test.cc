@@ -99,6 +99,37 @@ TEST_F(HttpHardeningTest, DeeplyNestedJsonIs400AndStoresNothing) {
   ExpectServing();
 }
 
+// Type schemas valijson would recurse through until the stack overflows (found by
+// fuzz_type_settings): a root "$ref" to a name that only looks like a URN, and references too
+// long for its std::regex URN test. Each is a 400 naming the "$ref", and the server serves on.
+TEST_F(HttpHardeningTest, HostileTypeSchemaReferencesAre400) {
+  config_.body_limit_bytes = 1 << 20;
+  StartServer();
+  Client c = Connect();
+  std::string long_urn("urn:ab:");
+  long_urn.append(60'000, 'c');
+  const std::vector<std::pair<json, std::string>> schemas = {
+      {json{{"definitions", {{"node", {{"type", "object"}}}}},
+            {"$ref", "URN:390maxVersionsPerRons/node"}},
+       "cycle of \"$ref\"s"},
+      {json{{"$ref", long_urn}}, "bytes long; folio takes at most 1024"},
+      {json{{"id", "http://example.com/"}, {"properties", {{"p", {{"id", long_urn}}}}}},
+       "\"id\" is 60007 bytes long"},
+  };
+  for (const auto& [schema, expected] : schemas) {
+    const json body = {{"id", "hostile"},
+                       {"queryableFields", json::array()},
+                       {"settings", {{"jsonSchema", schema}}}};
+    auto res = c.Do(http::verb::post, "/v1/types", body.dump(), Auth());
+    EXPECT_EQ(res.result_int(), 400u) << res.body().substr(0, 300);
+    ASSERT_EQ(ErrorCodeOf(res), "bad_request");
+    const std::string message = Body(res)["error"]["message"].get<std::string>();
+    EXPECT_NE(message.find(expected), std::string::npos) << message.substr(0, 300);
+  }
+  EXPECT_EQ(c.Get("/v1/types/hostile", Auth()).result_int(), 404u);
+  ExpectServing();
+}
+
 TEST_F(HttpHardeningTest, AmbiguousTransferEncodingIs400AndClosed) {
   StartServer();
   for (const std::string coding : {"identity", "chunked, identity", "xchunked", "gzip"}) {

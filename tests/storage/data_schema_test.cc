@@ -132,6 +132,53 @@ TEST(DataSchemaCompile, RefusesRemoteRefs) {
               HasSubstr("remote \"$ref\" to \"other.json\""));
 }
 
+// Found by fuzz_type_settings: a name that looks like a URN but that valijson's URN grammar
+// refuses is relative, so a root "$ref" to it names the root itself. Taken as remote, it reached
+// valijson, which recursed until the stack overflowed.
+TEST(DataSchemaCompile, TellsUrnsAsValijsonDoes) {
+  EXPECT_THAT(CompileError(json::parse(R"({
+                "definitions": {"node": {"type": "object"}},
+                "$ref": "URN:390maxVersionsPerRons/node"})")),
+              HasSubstr("cycle of \"$ref\"s that never reaches a schema"));
+  EXPECT_THAT(CompileError(json::parse(R"({"$ref": "urn:no-nss"})")), HasSubstr("cycle"));
+  // A URN by valijson's grammar names another document, refused as such.
+  EXPECT_THAT(CompileError(json::parse(R"({"$ref": "urn:example:types:post"})")),
+              HasSubstr("remote \"$ref\" to \"urn:example:types:post\" is refused"));
+  EXPECT_THAT(CompileError(json::parse(R"({"$ref": "URN:example:post#/definitions/a"})")),
+              HasSubstr("remote \"$ref\" to \"URN:example:post\""));
+  // Under an "id" that is no URN, a reference to the same name resolves against it as text
+  // ("URN:a/bURN:a/b"): another document for valijson, and for folio.
+  EXPECT_THAT(
+      CompileError(json::parse(R"({"id": "URN:a/b", "properties": {"p": {"$ref": "URN:a/b"}}})")),
+      HasSubstr("remote \"$ref\" to \"URN:a/bURN:a/b\""));
+}
+
+// valijson matches references with std::regex and resolves their pointers recursively, a stack
+// frame for each character or "/": past some length either overflows the stack.
+TEST(DataSchemaCompile, RefusesOverlongReferencesAndIds) {
+  // Built with append: GCC 12 warns (-Wrestrict, falsely) on a literal + string here.
+  std::string long_urn("urn:ab:");
+  long_urn.append(50000, 'c');
+  std::string slashes("#");
+  slashes.append(5000, '/').append("definitions/a");
+  std::string padded("#/definitions/a");
+  padded.append(1024 - padded.size(), '/');
+  const json definitions = {{"a", {{"type", "string"}}}};
+
+  EXPECT_THAT(CompileError(json{{"$ref", long_urn}}),
+              HasSubstr("at (root): \"$ref\" is 50007 bytes long; folio takes at most 1024"));
+  EXPECT_THAT(CompileError(
+                  json{{"definitions", definitions}, {"properties", {{"p", {{"$ref", slashes}}}}}}),
+              HasSubstr("at /properties/p: \"$ref\" is 5014 bytes long"));
+  EXPECT_THAT(CompileError(
+                  json{{"id", "http://example.com/"}, {"properties", {{"p", {{"id", long_urn}}}}}}),
+              HasSubstr("at /properties/p: \"id\" is 50007 bytes long; folio takes at most 1024"));
+  // At the limit, a reference still resolves.
+  EXPECT_TRUE(DataSchema::Compile(
+                  json{{"definitions", definitions}, {"properties", {{"p", {{"$ref", padded}}}}}})
+                  .ok());
+}
+
 TEST(DataSchemaCompile, RefusesUnknownOrUnsupportedDrafts) {
   EXPECT_THAT(
       CompileError(json::parse(R"({"$schema": "http://example.com/mine#"})")),
