@@ -179,6 +179,33 @@ TEST(DataSchemaCompile, RefusesOverlongReferencesAndIds) {
                   .ok());
 }
 
+// A schema whose `hops` definitions each refer to the next, the last one a schema, and whose
+// property "p" refers to the first: a chain of hops + 1 "$ref"s.
+json RefChain(int hops) {
+  json definitions = json::object();
+  for (int i = 0; i <= hops; ++i) {
+    std::string name("d");
+    name += std::to_string(i);
+    std::string next("#/definitions/d");
+    next += std::to_string(i + 1);
+    definitions[name] = i == hops ? json{{"type", "string"}} : json{{"$ref", next}};
+  }
+  return {{"definitions", definitions}, {"properties", {{"p", {{"$ref", "#/definitions/d0"}}}}}};
+}
+
+// valijson follows a chain of "$ref"s recursing once per hop, and the walk followed it from each
+// "$ref" on it again: 4,000 hops (150 KB) took 22 s to compile, 20,000 far longer.
+TEST(DataSchemaCompile, RefusesOverlongChainsOfRefs) {
+  auto at_limit = DataSchema::Compile(RefChain(63));
+  ASSERT_TRUE(at_limit.ok()) << at_limit.status().ToString();
+  EXPECT_FALSE((*at_limit)->Validate(json{{"p", 1}}).ok());
+  EXPECT_TRUE((*at_limit)->Validate(json{{"p", "x"}}).ok());
+  EXPECT_THAT(CompileError(RefChain(64)),
+              HasSubstr("at /properties/p: \"$ref\" \"#/definitions/d0\" starts a chain of "
+                        "more than 64 \"$ref\"s"));
+  EXPECT_THAT(CompileError(RefChain(20'000)), HasSubstr("chain of more than 64"));
+}
+
 TEST(DataSchemaCompile, RefusesUnknownOrUnsupportedDrafts) {
   EXPECT_THAT(
       CompileError(json::parse(R"({"$schema": "http://example.com/mine#"})")),
