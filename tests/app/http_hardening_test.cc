@@ -99,9 +99,10 @@ TEST_F(HttpHardeningTest, DeeplyNestedJsonIs400AndStoresNothing) {
   ExpectServing();
 }
 
-// Type schemas valijson would recurse through until the stack overflows (found by
-// fuzz_type_settings): a root "$ref" to a name that only looks like a URN, and references too
-// long for its std::regex URN test. Each is a 400 naming the "$ref", and the server serves on.
+// Type schemas that overflowed the stack or a signed integer in the validator (found by
+// fuzz_type_settings): a root "$ref" to a name that only looks like a URN, references too long
+// for valijson's std::regex URN test, a backreference number past 2^63. Each is a 400 naming
+// what is wrong, and the server serves on.
 TEST_F(HttpHardeningTest, HostileTypeSchemaReferencesAre400) {
   config_.body_limit_bytes = 1 << 20;
   StartServer();
@@ -115,6 +116,9 @@ TEST_F(HttpHardeningTest, HostileTypeSchemaReferencesAre400) {
       {json{{"$ref", long_urn}}, "bytes long; folio takes at most 1024"},
       {json{{"id", "http://example.com/"}, {"properties", {{"p", {{"id", long_urn}}}}}},
        "\"id\" is 60007 bytes long"},
+      // A number std::regex's compiler would overflow reading (UBSan).
+      {json{{"properties", {{"p", {{"pattern", "^(a)\\4444444444444444444"}}}}}},
+       "of more than 9 digits"},
   };
   for (const auto& [schema, expected] : schemas) {
     const json body = {{"id", "hostile"},

@@ -478,6 +478,23 @@ TEST(DataSchemaCompile, RefusesPatternsThatCannotRunInLinearTime) {
   }
   EXPECT_THAT(CompileError(json{{"patternProperties", {{"^(?!x-)", json::object()}}}}),
               HasSubstr("\"patternProperties\" key \"^(?!x-)\" cannot be matched in linear time"));
+  // std::regex's compiler overflows a signed integer reading these numbers (UBSan in the
+  // sanitizer build fails this test if they reach it), and RE2 takes them for literals.
+  for (const char* pattern : {"^(a)\\4444444444444444444", "a{99999999999999999999}",
+                              "a{2,12345678901}", "[\\1234567890]"}) {
+    for (const json& schema : {json{{"properties", {{"p", {{"pattern", pattern}}}}}},
+                               json{{"patternProperties", {{pattern, json::object()}}}}}) {
+      EXPECT_THAT(CompileError(schema),
+                  HasSubstr("\" has a backreference or repeat count of more than 9 digits"))
+          << pattern;
+    }
+  }
+  // Long numbers elsewhere are literals, and an escaped brace or backslash starts no count.
+  for (const char* pattern :
+       {"^12345678901234567890$", "a{3}1234567890123", "\\{12345678901\\}", "\\\\12345678901"}) {
+    EXPECT_TRUE(DataSchema::Compile(json{{"properties", {{"p", {{"pattern", pattern}}}}}}).ok())
+        << pattern;
+  }
 }
 
 TEST(DataSchemaValidate, RefusesNestingValijsonWouldRecurseThrough) {
