@@ -35,12 +35,20 @@
 
 namespace folio::storage::detail {
 
+namespace {
+struct PatternPropertiesTable;
+}
+
 struct DataSchema::Compiled {
   // What valijson parsed (the caller's schema after SchemaWalk's edits). valijson copies what it
   // keeps, but the document stays alive with the schema so that no adapter can outlive it.
   nlohmann::json document;
   valijson::Schema schema;
   bool has_pattern_properties = false;  // see LongPropertyName
+  // The "patternProperties" folio checks itself (PatternProperties), and the document their
+  // schemas were parsed from (see DataSchema::Compile).
+  std::shared_ptr<PatternPropertiesTable> pattern_properties;
+  nlohmann::json wrapped_document;
 };
 
 namespace {
@@ -244,6 +252,130 @@ class UniqueItemsBuilder : public valijson::ConstraintBuilder {
   }
 };
 
+// Where SchemaWalk::MovePatternProperties moves a node's "patternProperties" (their schemas, as
+// an array in the order of the table's patterns) and "additionalProperties", and the keyword
+// whose value, an index into PatternPropertiesTable, makes a PatternProperties.
+constexpr const char* kPatternPropertiesKeyword = "x-folio-pattern-properties";
+constexpr const char* kPatternSchemasKeyword = "x-folio-pattern-schemas";
+constexpr const char* kAdditionalSchemaKeyword = "x-folio-additional-schema";
+
+// The most schemas "patternProperties" and their "additionalProperties" may hold in one type's
+// schema, and the most bytes of schema parsed for them in all: each is parsed on its own, as a
+// "$ref" into a copy of the whole schema (DataSchema::Compile), and one that refers back to the
+// root takes all of it. 64 such over a 530 KB schema took 5.6 s and 755 MB.
+constexpr size_t kMaxPatternSchemas = 64;
+constexpr size_t kMaxPatternParseBytes = 4 << 20;
+
+// What PatternProperties checks at each node that had "patternProperties". The constraints are
+// built (holding the table) while valijson parses; DataSchema::Compile fills the table after.
+struct PatternPropertiesTable {
+  enum class Additional { kAny, kNone, kSchema };
+  struct Pattern {
+    std::string source;
+    std::shared_ptr<const re2::RE2> re;
+    std::unique_ptr<valijson::Schema> schema;
+  };
+  struct Node {
+    std::vector<Pattern> patterns;
+    std::set<std::string> names;  // of the node's "properties"
+    Additional additional = Additional::kAny;
+    std::unique_ptr<valijson::Schema> additional_schema;  // for kSchema
+  };
+  std::vector<Node> nodes;
+};
+
+// "patternProperties" (with the node's "additionalProperties", which depends on them) matched
+// by RE2. valijson compiles a std::regex per pattern for every object it checks (330,000 empty
+// objects under "items" took 11 s) and matches names with it, backtracking (a name against
+// "^(a+)+$" can hold a thread for as long as its author likes). Results and messages are
+// valijson's.
+class PatternProperties : public valijson::constraints::PolyConstraint {
+ public:
+  PatternProperties(std::shared_ptr<const PatternPropertiesTable> table, size_t index)
+      : table_(std::move(table)), index_(index) {}
+
+  bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
+                valijson::ValidationResults* results) const override {
+    if (!target.isObject()) return true;
+    if (index_ >= table_->nodes.size()) throw std::logic_error("patternProperties not compiled");
+    const PatternPropertiesTable::Node& node = table_->nodes[index_];
+    std::unordered_map<std::string, std::regex> unused_regexes;  // a valijson visitor needs one
+    bool valid = true;
+    target.applyToObject([&](const std::string& name, const valijson::adapters::Adapter& value) {
+      bool matched = node.names.count(name) > 0;
+      for (const PatternPropertiesTable::Pattern& pattern : node.patterns) {
+        if (!re2::RE2::PartialMatch(name, *pattern.re)) continue;
+        matched = true;
+        if (Member(*pattern.schema, name, value, context, results, unused_regexes)) continue;
+        valid = false;
+        if (results == nullptr) return false;
+        results->pushError(context, "Failed to validate against schema associated with pattern '" +
+                                        pattern.source + "'.");
+      }
+      if (matched) return true;
+      switch (node.additional) {
+        case PatternPropertiesTable::Additional::kAny:
+          return true;
+        case PatternPropertiesTable::Additional::kNone:
+          valid = false;
+          if (results != nullptr) {
+            results->pushError(context,
+                               "Object contains a property that could not be validated using "
+                               "'properties' or 'additionalProperties' constraints: '" +
+                                   name + "'.");
+          }
+          return false;  // valijson names the first one only
+        case PatternPropertiesTable::Additional::kSchema:
+          if (Member(*node.additional_schema, name, value, context, results, unused_regexes)) {
+            return true;
+          }
+          valid = false;
+          if (results == nullptr) return false;
+          results->pushError(context, "Failed to validate against additional properties schema");
+          return true;
+      }
+      return true;
+    });
+    return valid;
+  }
+
+ private:
+  // Validates the member `name` (`value`) of the object at `context` against `schema`.
+  static bool Member(const valijson::Schema& schema, const std::string& name,
+                     const valijson::adapters::Adapter& value,
+                     const std::vector<std::string>& context, valijson::ValidationResults* results,
+                     std::unordered_map<std::string, std::regex>& regexes) {
+    // DataSchema::Check validates nlohmann documents only, so members are theirs.
+    const auto* member = dynamic_cast<const valijson::adapters::NlohmannJsonAdapter*>(&value);
+    if (member == nullptr) throw std::logic_error("patternProperties on a foreign adapter");
+    std::vector<std::string> member_context = context;
+    member_context.push_back("[" + name + "]");
+    valijson::ValidationVisitor<valijson::adapters::NlohmannJsonAdapter> visitor(
+        *member, std::move(member_context), true, results, regexes);
+    return visitor.validateSchema(schema);
+  }
+
+  Constraint* cloneInto(void* at) const override { return new (at) PatternProperties(*this); }
+  size_t sizeOf() const override { return sizeof(PatternProperties); }
+
+  std::shared_ptr<const PatternPropertiesTable> table_;
+  size_t index_;
+};
+
+class PatternPropertiesBuilder : public valijson::ConstraintBuilder {
+ public:
+  explicit PatternPropertiesBuilder(std::shared_ptr<const PatternPropertiesTable> table)
+      : table_(std::move(table)) {}
+
+  valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override {
+    return std::make_unique<PatternProperties>(table_, static_cast<size_t>(value.asInteger()))
+        .release();  // valijson deletes it
+  }
+
+ private:
+  std::shared_ptr<const PatternPropertiesTable> table_;
+};
+
 // Thrown through valijson by the fetch callback: the "$ref" names another document. valijson
 // rethrows whatever its callback throws after freeing its own state.
 struct RemoteRefRefused {
@@ -258,6 +390,37 @@ std::string EscapePointerToken(std::string_view token) {
       out += "~0";
     } else if (c == '/') {
       out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The unescaped tokens of an RFC 6901 pointer ("/a~1b/c" is "a/b", "c").
+std::vector<std::string> PointerTokens(std::string_view pointer) {
+  std::vector<std::string> tokens;
+  size_t start = 1;
+  while (start <= pointer.size() && !pointer.empty()) {
+    size_t end = pointer.find('/', start);
+    if (end == std::string_view::npos) end = pointer.size();
+    std::string token(pointer.substr(start, end - start));
+    for (size_t p = 0; (p = token.find("~1", p)) != std::string::npos; ++p)
+      token.replace(p, 2, "/");
+    for (size_t p = 0; (p = token.find("~0", p)) != std::string::npos; ++p)
+      token.replace(p, 2, "~");
+    tokens.push_back(std::move(token));
+    start = end + 1;
+  }
+  return tokens;
+}
+
+// A pointer as the fragment of a "$ref" valijson decodes (it decodes %-escapes after ~1 and ~0).
+std::string AsRefFragment(std::string_view pointer) {
+  std::string out;
+  for (char c : pointer) {
+    if (c == '%') {
+      out += "%25";
     } else {
       out += c;
     }
@@ -409,6 +572,123 @@ class SchemaWalk {
         }
       }
     }
+    return MovePatternProperties();
+  }
+
+  // A node whose "patternProperties" MovePatternProperties moved, by its pointer before the move.
+  struct PatternNode {
+    std::string pointer;
+    std::vector<std::string> patterns;  // in the order of kPatternSchemasKeyword's schemas
+    std::set<std::string> names;        // of "properties"
+    PatternPropertiesTable::Additional additional = PatternPropertiesTable::Additional::kAny;
+  };
+  const std::vector<PatternNode>& pattern_nodes() const { return pattern_nodes_; }
+
+  // The places of every "$ref", by their pointers before MovePatternProperties.
+  const std::vector<std::string>& ref_places() const { return ref_places_; }
+
+  // Where the node at `pointer` (as walked) is after MovePatternProperties.
+  std::string MovedPointer(const std::string& pointer) const {
+    std::string at;  // the original pointer walked so far
+    json::json_pointer moved;
+    const PatternNode* patterns_of = nullptr;  // set when the last token was its keyword
+    for (const std::string& token : PointerTokens(pointer)) {
+      const auto here = pattern_index_.find(at);
+      if (patterns_of != nullptr) {
+        const auto it =
+            std::find(patterns_of->patterns.begin(), patterns_of->patterns.end(), token);
+        moved /= static_cast<size_t>(it - patterns_of->patterns.begin());
+        patterns_of = nullptr;
+      } else if (here != pattern_index_.end() && token == "patternProperties") {
+        moved /= kPatternSchemasKeyword;
+        patterns_of = &pattern_nodes_[here->second];
+      } else if (here != pattern_index_.end() && token == "additionalProperties") {
+        moved /= kAdditionalSchemaKeyword;
+      } else {
+        moved /= token;
+      }
+      at += "/" + EscapePointerToken(token);
+    }
+    return moved.to_string();
+  }
+
+  // Moves each "patternProperties", with the node's "additionalProperties", where valijson does
+  // not see them, for PatternProperties to check; deepest first, so that the pointers of the
+  // nodes still to move stay valid. Their schemas are parsed on their own, each from a copy of
+  // the document whose "$ref"s are re-rooted (DataSchema::Compile).
+  Status MovePatternProperties() {
+    if (pattern_places_.empty()) return Status::Ok();
+    for (const std::string& place : ref_places_) {
+      const json::json_pointer at(place);
+      if (!root_.contains(at)) continue;
+      const std::string ref = root_.at(at)["$ref"].get<std::string>();
+      if (ref.empty() || ref.front() != '#') {
+        return Status::InvalidArgument(
+            Where(place) + "\"$ref\" \"" + ref +
+            "\" names a document: in a schema with \"patternProperties\", folio takes "
+            "fragments only (\"#/definitions/name\")");
+      }
+    }
+    for (const std::string& target : ref_targets_) {
+      for (const std::string& place : pattern_places_) {
+        for (const char* keyword : {"patternProperties", "additionalProperties"}) {
+          const std::string inside = place + "/" + keyword;
+          if (target == inside || StartsWith(target, inside + "/")) {
+            return Status::InvalidArgument(Where(target) + "a \"$ref\" into the \"" + keyword +
+                                           "\" beside a \"patternProperties\" is not supported");
+          }
+        }
+      }
+    }
+    std::vector<std::string> places = pattern_places_;
+    auto depth = [](const std::string& p) { return std::count(p.begin(), p.end(), '/'); };
+    std::stable_sort(places.begin(), places.end(), [&](const std::string& a, const std::string& b) {
+      return depth(a) > depth(b);
+    });
+    size_t schemas = 0;
+    for (const std::string& place : places) {
+      // valijson skips empty tokens of a "$ref", so it could not be pointed at.
+      if (place.find("//") != std::string::npos || (!place.empty() && place.back() == '/')) {
+        return Status::InvalidArgument(Where(place) +
+                                       "\"patternProperties\" under a property named \"\" is "
+                                       "not supported");
+      }
+      json& node = root_.at(json::json_pointer(place));
+      PatternNode moved{place, {}, {}, PatternPropertiesTable::Additional::kAny};
+      json pattern_schemas = json::array();
+      for (auto& [pattern, schema] : node["patternProperties"].items()) {
+        moved.patterns.push_back(pattern);
+        pattern_schemas.push_back(std::move(schema));
+      }
+      if (const auto it = node.find("properties"); it != node.end() && it->is_object()) {
+        for (const auto& [name, unused] : it->items())
+          moved.names.insert(name);
+      }
+      if (const auto it = node.find("additionalProperties"); it != node.end()) {
+        if (it->is_boolean()) {
+          moved.additional = it->get<bool>() ? PatternPropertiesTable::Additional::kAny
+                                             : PatternPropertiesTable::Additional::kNone;
+        } else {
+          moved.additional = PatternPropertiesTable::Additional::kSchema;
+          json additional = std::move(*it);
+          node[kAdditionalSchemaKeyword] = std::move(additional);
+          ++schemas;
+        }
+        node.erase("additionalProperties");
+      }
+      schemas += moved.patterns.size();
+      if (schemas > kMaxPatternSchemas) {
+        return Status::InvalidArgument(
+            Where(place) + "more than " + std::to_string(kMaxPatternSchemas) +
+            " schemas in \"patternProperties\" (and their \"additionalProperties\") in all; "
+            "folio parses each on its own");
+      }
+      node.erase("patternProperties");
+      node[kPatternSchemasKeyword] = std::move(pattern_schemas);
+      node[kPatternPropertiesKeyword] = pattern_nodes_.size();
+      pattern_index_[place] = pattern_nodes_.size();
+      pattern_nodes_.push_back(std::move(moved));
+    }
     return Status::Ok();
   }
 
@@ -441,9 +721,15 @@ class SchemaWalk {
         return Status::InvalidArgument(Where(where) + "\"$ref\" must be a string, not " +
                                        Kind(*ref));
       }
+      ref_places_.push_back(where);
       return FollowRef(where, ref->get<std::string>(), place.scope, place.at.empty());
     }
     for (const char* keyword : ForeignKeywords(draft_)) {
+      node.erase(keyword);
+    }
+    // A schema's own use of folio's internal keywords is an unknown keyword.
+    for (const char* keyword :
+         {kPatternPropertiesKeyword, kPatternSchemasKeyword, kAdditionalSchemaKeyword}) {
       node.erase(keyword);
     }
     if (Status s = CheckKeywords(node, where); !s.ok()) return s;
@@ -472,6 +758,9 @@ class SchemaWalk {
     }
     if (const auto it = node.find("patternProperties"); it != node.end() && !it->empty()) {
       has_pattern_properties_ = true;
+      // Draft 3's rewrite moves subschemas around (Draft3ToDraft7): its patternProperties stay
+      // with valijson.
+      if (draft_ != 3) pattern_places_.push_back(where);
     }
     EnqueueSubschemas(node, place.at, scope);
     GuardRegexes(node);               // after EnqueueSubschemas: the guards are not walked
@@ -629,10 +918,10 @@ class SchemaWalk {
     return false;
   }
 
-  // A pattern must be ECMAScript (what std::regex accepts: valijson compiles "patternProperties"
-  // keys with it while validating, and one that does not compile would make every validation
-  // throw), and RE2 must run it in linear time ("pattern" runs on RE2: LinearPattern). So
-  // lookaround and backreferences are refused: std::regex backtracks through them.
+  // A pattern must be ECMAScript (what std::regex accepts: JSON Schema's dialect, and valijson
+  // still compiles draft 3's "patternProperties" keys with it), and RE2 must run it in linear
+  // time ("pattern" and the other "patternProperties" run on RE2: LinearPattern,
+  // PatternProperties). So lookaround and backreferences are refused.
   static Status CheckRegex(const std::string& pattern, const std::string& where, const char* what) {
     if (HasOverlongNumber(pattern)) {
       return Status::InvalidArgument(
@@ -891,6 +1180,7 @@ class SchemaWalk {
                                        problem);
       }
       Enqueue(*target, from_root ? std::nullopt : scope);
+      ref_targets_.push_back(target->to_string());
       const json& node = root_.at(*target);
       const auto next = node.is_object() ? node.find("$ref") : node.end();
       if (!node.is_object() || next == node.end() || !next->is_string()) return Status::Ok();
@@ -974,6 +1264,11 @@ class SchemaWalk {
   std::set<std::string> seen_;
   std::vector<Place> queue_;
   bool has_pattern_properties_ = false;
+  std::vector<std::string> pattern_places_;  // nodes with "patternProperties", as walked
+  std::vector<std::string> ref_places_;      // nodes with a "$ref", as walked
+  std::vector<std::string> ref_targets_;     // what each "$ref" resolved to, hop by hop
+  std::vector<PatternNode> pattern_nodes_;   // by MovePatternProperties, in table order
+  std::map<std::string, size_t> pattern_index_;
   // By pointer: the names CollectDraft3Required found.
   std::map<std::string, json> draft3_required_;
 };
@@ -1129,9 +1424,10 @@ size_t Utf8Length(std::string_view s) {
 }
 
 // A failure for the first property name of `data` longer than kMaxPatternInput characters: too
-// long to match against "patternProperties" (see GuardRegexes; valijson matches every name of
-// an object that has them). Any object's names count, as telling which objects a schema's
-// patternProperties apply to takes validating; no document needs such names.
+// long to match against draft 3's "patternProperties" (see GuardRegexes; valijson matches every
+// name of an object that has them with std::regex), and kept for the others, which RE2 matches,
+// so that one limit holds for every draft. Any object's names count, as telling which objects a
+// schema's patternProperties apply to takes validating; no document needs such names.
 std::optional<DataSchema::Failure> LongPropertyName(const json& data) {
   std::vector<std::pair<const json*, std::string>> stack = {{&data, ""}};
   while (!stack.empty()) {
@@ -1230,16 +1526,76 @@ Result<std::shared_ptr<const DataSchema>> DataSchema::Compile(const nlohmann::js
     if (Status s = walk.Run(); !s.ok()) return s;
     compiled->has_pattern_properties = walk.has_pattern_properties();
 
-    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);  // see SchemaWalk
-    // The parser owns and deletes its builders.
-    parser.addConstraintBuilder(kLinearPatternKeyword,
-                                std::make_unique<LinearPatternBuilder>().release());
-    parser.addConstraintBuilder(kUniqueItemsKeyword,
-                                std::make_unique<UniqueItemsBuilder>().release());
-    const valijson::adapters::NlohmannJsonAdapter adapter(compiled->document);
-    auto fetch = [](const std::string& uri) -> const json* { throw RemoteRefRefused{uri}; };
-    auto free = [](const json*) {};
-    parser.populateSchema(adapter, compiled->schema, fetch, free);
+    auto table = std::make_shared<PatternPropertiesTable>();
+    compiled->pattern_properties = table;
+    auto parse = [&table](const json& document, valijson::Schema* into) {
+      valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);  // see SchemaWalk
+      // The parser owns and deletes its builders.
+      parser.addConstraintBuilder(kLinearPatternKeyword,
+                                  std::make_unique<LinearPatternBuilder>().release());
+      parser.addConstraintBuilder(kUniqueItemsKeyword,
+                                  std::make_unique<UniqueItemsBuilder>().release());
+      parser.addConstraintBuilder(kPatternPropertiesKeyword,
+                                  std::make_unique<PatternPropertiesBuilder>(table).release());
+      const valijson::adapters::NlohmannJsonAdapter adapter(document);
+      auto fetch = [](const std::string& uri) -> const json* { throw RemoteRefRefused{uri}; };
+      auto free = [](const json*) {};
+      parser.populateSchema(adapter, *into, fetch, free);
+    };
+    parse(compiled->document, &compiled->schema);
+
+    // Each moved "patternProperties" schema (and "additionalProperties" beside them) is parsed
+    // on its own, as the target of a "$ref" from a document that holds the whole schema under
+    // /definitions/r, its "$ref"s re-rooted there: so they refer to what they did.
+    if (!walk.pattern_nodes().empty()) {
+      size_t subschemas = 0;
+      for (const auto& moved : walk.pattern_nodes()) {
+        subschemas += moved.patterns.size() +
+                      (moved.additional == PatternPropertiesTable::Additional::kSchema ? 1 : 0);
+      }
+      const size_t bytes = compiled->document.dump().size();
+      if (subschemas * bytes > kMaxPatternParseBytes) {
+        return Status::InvalidArgument(
+            "invalid JSON Schema: its " + std::to_string(subschemas) +
+            " schemas in \"patternProperties\" (and their \"additionalProperties\") are each "
+            "parsed with the whole schema (" +
+            std::to_string(bytes) + " bytes), more than " +
+            std::to_string(kMaxPatternParseBytes >> 20) +
+            " MiB in all: use fewer of them or a smaller schema");
+      }
+      json& wrapped = compiled->wrapped_document;
+      wrapped = {{"definitions", {{"r", compiled->document}}}};
+      const std::string root = "/definitions/r";
+      for (const std::string& place : walk.ref_places()) {
+        const json::json_pointer at(root + walk.MovedPointer(place));
+        if (!wrapped.contains(at)) continue;  // under a removed keyword
+        json& ref = wrapped.at(at)["$ref"];
+        ref = "#" + root + ref.get<std::string>().substr(1);  // MovePatternProperties: all "#…"
+      }
+      auto parse_at = [&](const std::string& pointer) {
+        wrapped["$ref"] = "#" + AsRefFragment(root + pointer);
+        auto schema = std::make_unique<valijson::Schema>();
+        parse(wrapped, schema.get());
+        return schema;
+      };
+      for (const auto& moved : walk.pattern_nodes()) {
+        const std::string node = walk.MovedPointer(moved.pointer);
+        PatternPropertiesTable::Node& entry = table->nodes.emplace_back();
+        for (size_t i = 0; i < moved.patterns.size(); ++i) {
+          entry.patterns.push_back(
+              {moved.patterns[i], LinearPattern::Compile(moved.patterns[i]),
+               parse_at(node + "/" + kPatternSchemasKeyword + "/" + std::to_string(i))});
+          // SchemaWalk::CheckRegex refused the schema of a pattern RE2 does not compile.
+          if (entry.patterns.back().re == nullptr) throw std::runtime_error("RE2 refused a key");
+        }
+        entry.names = moved.names;
+        entry.additional = moved.additional;
+        if (entry.additional == PatternPropertiesTable::Additional::kSchema) {
+          entry.additional_schema = parse_at(node + "/" + kAdditionalSchemaKeyword);
+        }
+      }
+      wrapped.erase("$ref");
+    }
     return std::make_shared<const DataSchema>(Token{}, draft, std::move(compiled));
   } catch (const RemoteRefRefused& remote) {
     return Status::InvalidArgument("invalid JSON Schema: remote \"$ref\" to \"" + remote.uri +

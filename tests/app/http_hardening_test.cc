@@ -174,6 +174,28 @@ TEST_F(HttpHardeningTest, AWriteOfManyEqualItemsToAUniqueItemsTypeIs400) {
   ExpectServing();
 }
 
+// "patternProperties" ran on valijson's std::regex: a property name of 40 a's and a '!' against
+// "^(a+)+$" backtracks through 2^40 splits, holding a thread for as long as the writer likes.
+TEST_F(HttpHardeningTest, PatternPropertiesCannotBacktrack) {
+  StartServer();
+  Client c = Connect();
+  auto registered = c.Do(http::verb::post, "/v1/types",
+                         R"({"id":"flags","queryableFields":[],"settings":{"jsonSchema":)"
+                         R"({"patternProperties":{"^(a+)+$":{"type":"integer"}},)"
+                         R"("additionalProperties":false}}})",
+                         Auth());
+  ASSERT_EQ(registered.result_int(), 200u) << registered.body();
+  auto res = c.Do(http::verb::post, "/v1/default/types/flags/documents",
+                  json{{"data", {{std::string(40, 'a') + "!", 1}}}}.dump(), Auth());
+  ASSERT_EQ(res.result_int(), 400u) << res.body();
+  EXPECT_NE(res.body().find("(rule additionalProperties)"), std::string::npos) << res.body();
+  EXPECT_EQ(c.Do(http::verb::post, "/v1/default/types/flags/documents",
+                 json{{"data", {{std::string(40, 'a'), 1}}}}.dump(), Auth())
+                .result_int(),
+            201u);
+  ExpectServing();
+}
+
 TEST_F(HttpHardeningTest, AmbiguousTransferEncodingIs400AndClosed) {
   StartServer();
   for (const std::string coding : {"identity", "chunked, identity", "xchunked", "gzip"}) {

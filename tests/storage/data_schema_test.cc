@@ -492,6 +492,74 @@ TEST(DataSchemaValidate, ListsFailuresOnlyForDocumentsOfBoundedSize) {
   EXPECT_TRUE(schema->Check(json{{"a", items}}).empty());
 }
 
+TEST(DataSchemaValidate, PatternPropertiesRunOnRe2) {
+  // std::regex backtracks through 2^40 ways to split these a's before it fails the name.
+  const auto schema = MustCompile(json::parse(R"({
+    "patternProperties": {"^(a+)+$": {"type": "integer"}}, "additionalProperties": false})"));
+  EXPECT_THAT(Where(*schema, json{{std::string(40, 'a') + "!", 1}}),
+              ::testing::ElementsAre(" additionalProperties"));
+  EXPECT_TRUE(schema->Check(json{{std::string(40, 'a'), 1}}).empty());
+  EXPECT_THAT(Where(*schema, json{{"aaaa", "x"}}), ::testing::ElementsAre("/aaaa type"));
+}
+
+// (A failure inside a property's schema is listed alone, as valijson's wrapping failure for the
+// pattern adds nothing: Summarize.)
+TEST(DataSchemaValidate, PatternPropertiesKeepTheirMeaning) {
+  const auto schema = MustCompile(json::parse(R"({
+    "definitions": {"count": {"type": "integer"}},
+    "properties": {"p": {"type": "string"}, "x-named": {"type": "string"}},
+    "patternProperties": {"^x-": {"$ref": "#/definitions/count"}, "y$": {"minimum": 5}},
+    "additionalProperties": {"type": "boolean"}})"));
+  EXPECT_TRUE(
+      schema->Check(json::parse(R"({"p": "s", "x-1": 1, "x-y": 7, "other": true})")).empty());
+  EXPECT_THAT(Where(*schema, json::parse(R"({"x-y": 3})")), ::testing::ElementsAre("/x-y minimum"));
+  EXPECT_THAT(Where(*schema, json::parse(R"({"x-1": "one"})")),
+              ::testing::ElementsAre("/x-1 type"));
+  EXPECT_THAT(Where(*schema, json::parse(R"({"other": 1})")),
+              ::testing::ElementsAre("/other type"));
+  EXPECT_THAT(Where(*schema, json::parse(R"({"p": 5})")), ::testing::ElementsAre("/p type"));
+  // A named property matching a pattern must satisfy both.
+  EXPECT_THAT(Where(*schema, json::parse(R"({"x-named": "s"})")),
+              ::testing::ElementsAre("/x-named type"));
+
+  // Pattern schemas that refer back to the root, and patternProperties inside them.
+  const auto tree = MustCompile(json::parse(R"({
+    "type": "object",
+    "patternProperties": {"^n": {"$ref": "#"}, "^leaf$": {"patternProperties": {"^v": {"type": "number"}}}},
+    "additionalProperties": false})"));
+  EXPECT_TRUE(tree->Check(json::parse(R"({"n1": {"n2": {"leaf": {"v1": 1}}}})")).empty());
+  EXPECT_THAT(Where(*tree, json::parse(R"({"n1": {"n2": {"bad": 1}}})")),
+              ::testing::ElementsAre("/n1/n2 additionalProperties"));
+  EXPECT_THAT(Where(*tree, json::parse(R"({"n1": {"leaf": {"v1": "one"}}})")),
+              ::testing::ElementsAre("/n1/leaf/v1 type"));
+  EXPECT_THAT(Where(*tree, json::parse(R"("not an object")")), ::testing::ElementsAre(" type"));
+}
+
+TEST(DataSchemaCompile, RefusesWhatPatternPropertiesCannotBeMovedWith) {
+  EXPECT_THAT(CompileError(json::parse(R"({
+                "patternProperties": {"^a": {"type": "string"}},
+                "properties": {"b": {"$ref": "#/patternProperties/^a"}}})")),
+              HasSubstr("a \"$ref\" into the \"patternProperties\" beside a "
+                        "\"patternProperties\" is not supported"));
+  EXPECT_THAT(CompileError(json::parse(R"({
+                "id": "http://example.com/s.json",
+                "patternProperties": {"^a": {}},
+                "properties": {"b": {"$ref": "http://example.com/s.json#/properties/c"}, "c": {}}})")),
+              HasSubstr("names a document: in a schema with \"patternProperties\""));
+  json many = json::object();
+  for (int i = 0; i < 65; ++i)
+    many["^p" + std::to_string(i)] = json::object();
+  EXPECT_THAT(CompileError(json{{"patternProperties", many}}),
+              HasSubstr("more than 64 schemas in \"patternProperties\""));
+  many.erase("^p64");
+  EXPECT_TRUE(DataSchema::Compile(json{{"patternProperties", many}}).ok());
+  // Each is parsed with the whole schema: 64 over 530 KB took 5.6 s and 755 MB.
+  json big = {{"patternProperties", many}, {"description", std::string(70'000, 'd')}};
+  EXPECT_THAT(CompileError(big), HasSubstr("its 64 schemas in \"patternProperties\" (and their "
+                                           "\"additionalProperties\") are each parsed with the "
+                                           "whole schema"));
+}
+
 TEST(DataSchemaValidate, PatternsRunInLinearTime) {
   // Nested quantifiers: std::regex backtracks through every way to split the a's (about 2^n
   // steps; 24 a's took 0.9 s, so 64 would not finish). RE2 answers at once.
