@@ -23,7 +23,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <new>
@@ -31,7 +30,6 @@
 #include <regex>
 #include <set>
 #include <stdexcept>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -314,6 +312,20 @@ class SchemaWalk {
   // the document whose "$ref"s are re-rooted (DataSchema::Compile).
   Status MovePatternProperties() {
     if (pattern_places_.empty()) return Status::Ok();
+    // First, so that the checks below stay bounded too.
+    size_t schemas = 0;
+    for (const std::string& place : pattern_places_) {
+      const json& node = root_.at(json::json_pointer(place));
+      const auto additional = node.find("additionalProperties");
+      schemas += node.at("patternProperties").size() +
+                 (additional != node.end() && !additional->is_boolean() ? 1 : 0);
+      if (schemas > kMaxPatternSchemas) {
+        return Status::InvalidArgument(
+            Where(place) + "more than " + std::to_string(kMaxPatternSchemas) +
+            " schemas in \"patternProperties\" (and their \"additionalProperties\") in all; "
+            "folio parses each on its own");
+      }
+    }
     for (const std::string& place : ref_places_) {
       const json::json_pointer at(place);
       if (!root_.contains(at)) continue;
@@ -341,7 +353,6 @@ class SchemaWalk {
     std::stable_sort(places.begin(), places.end(), [&](const std::string& a, const std::string& b) {
       return depth(a) > depth(b);
     });
-    size_t schemas = 0;
     for (const std::string& place : places) {
       // valijson skips empty tokens of a "$ref", so it could not be pointed at.
       if (place.find("//") != std::string::npos || (!place.empty() && place.back() == '/')) {
@@ -368,16 +379,8 @@ class SchemaWalk {
           moved.additional = PatternPropertiesTable::Additional::kSchema;
           json additional = std::move(*it);
           node[kAdditionalSchemaKeyword] = std::move(additional);
-          ++schemas;
         }
         node.erase("additionalProperties");
-      }
-      schemas += moved.patterns.size();
-      if (schemas > kMaxPatternSchemas) {
-        return Status::InvalidArgument(
-            Where(place) + "more than " + std::to_string(kMaxPatternSchemas) +
-            " schemas in \"patternProperties\" (and their \"additionalProperties\") in all; "
-            "folio parses each on its own");
       }
       node.erase("patternProperties");
       node[kPatternSchemasKeyword] = std::move(pattern_schemas);
@@ -876,7 +879,7 @@ class SchemaWalk {
                                        problem);
       }
       Enqueue(*target, from_root ? std::nullopt : scope);
-      ref_targets_.push_back(target->to_string());
+      ref_targets_.insert(target->to_string());
       const json& node = root_.at(*target);
       const auto next = node.is_object() ? node.find("$ref") : node.end();
       if (!node.is_object() || next == node.end() || !next->is_string()) return Status::Ok();
@@ -962,7 +965,7 @@ class SchemaWalk {
   bool has_pattern_properties_ = false;
   std::vector<std::string> pattern_places_;  // nodes with "patternProperties", as walked
   std::vector<std::string> ref_places_;      // nodes with a "$ref", as walked
-  std::vector<std::string> ref_targets_;     // what each "$ref" resolved to, hop by hop
+  std::set<std::string> ref_targets_;        // what each "$ref" resolved to, hop by hop
   std::vector<PatternNode> pattern_nodes_;   // by MovePatternProperties, in table order
   std::map<std::string, size_t> pattern_index_;
   // By pointer: the names CollectDraft3Required found.
