@@ -11,14 +11,16 @@
 //
 // What valijson leaves unchecked: "format" other than date, time and date-time (RFC 3339; none
 // in draft 3, whose formats differ), contentMediaType/contentEncoding, and "$id" (draft 6/7) as a
-// base for "$ref"s. What folio adds: a "pattern" is matched by RE2 (linear time, code points),
-// not by valijson's std::regex, which backtracks: "^(a+)+$" against 40 a's and a '!' would hold
-// a thread for hours. So every pattern must compile in RE2 (no lookaround, no backreferences);
-// "patternProperties" keys too, though valijson still matches them with std::regex. "format"
-// applies to strings only; a
-// string longer than 1000 characters is not matched against a "pattern" but fails as "maxLength",
-// and a property name that long fails as "patternProperties" if the schema has any, because
-// libstdc++'s std::regex recurses once per character and a long enough string overflows the stack.
+// base for "$ref"s. What folio does itself (schema_constraints.h), where valijson backtracks or
+// is quadratic: "pattern" and (from draft 4) "patternProperties" are matched by RE2 (linear
+// time, code points), so every pattern must compile in RE2 (no lookaround, no backreferences);
+// "uniqueItems" is one pass over the items. "format" applies to strings only. A string longer
+// than 1000 characters is not matched against a "pattern" but fails as "maxLength", and a
+// property name that long fails as "patternProperties" if the schema has any (libstdc++'s
+// std::regex, still used for draft 3's, recurses once per character). What is refused because
+// valijson would recurse or loop through it: "$ref" cycles and chains of more than 64, a "$ref"
+// or "id" over 1,024 bytes, documents nested deeper than 128. Failures are listed only for
+// documents of up to 10,000 values (listing makes valijson record every failure).
 //
 // Thread-safety: a DataSchema is immutable once Compile has returned it; Check and Validate may
 // run on any number of threads at once (each call uses its own valijson::Validator, whose regex

@@ -2,8 +2,10 @@
 // so that valijson builds them: "pattern" and "patternProperties" matched by RE2, in linear
 // time, where valijson's std::regex backtracks; "uniqueItems" in one pass, where valijson
 // compares every pair. Private to DataSchema (data_schema.cc).
-#ifndef FOLIO_STORAGE_DETAIL_SCHEMA_CONSTRAINTS_H_
-#define FOLIO_STORAGE_DETAIL_SCHEMA_CONSTRAINTS_H_
+//
+// Thread-safety: a constraint, and the table it reads, does not change once DataSchema::Compile
+// has returned; validating with one from many threads at once is safe.
+#pragma once
 
 #include <re2/re2.h>
 #include <valijson/schema.hpp>
@@ -64,5 +66,3 @@ void AddConstraintBuilders(valijson::SchemaParser* parser,
                            std::shared_ptr<const PatternPropertiesTable> table);
 
 }  // namespace folio::storage::detail
-
-#endif  // FOLIO_STORAGE_DETAIL_SCHEMA_CONSTRAINTS_H_
