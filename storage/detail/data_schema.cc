@@ -39,12 +39,13 @@ struct DataSchema::Compiled {
   // What valijson parsed (the caller's schema after SchemaWalk's edits). valijson copies what it
   // keeps, but the document stays alive with the schema so that no adapter can outlive it.
   nlohmann::json document;
+  // The "patternProperties" folio checks itself, and the document their schemas were parsed
+  // from (see DataSchema::Compile). Declared before `schema`, whose constraints point at the
+  // table: it outlives them.
+  nlohmann::json wrapped_document;
+  PatternPropertiesTable pattern_properties;
   valijson::Schema schema;
   bool has_pattern_properties = false;  // see LongPropertyName
-  // The "patternProperties" folio checks itself (PatternProperties), and the document their
-  // schemas were parsed from (see DataSchema::Compile).
-  std::shared_ptr<PatternPropertiesTable> pattern_properties;
-  nlohmann::json wrapped_document;
 };
 
 namespace {
@@ -1225,9 +1226,8 @@ Result<std::shared_ptr<const DataSchema>> DataSchema::Compile(const nlohmann::js
     if (Status s = walk.Run(); !s.ok()) return s;
     compiled->has_pattern_properties = walk.has_pattern_properties();
 
-    auto table = std::make_shared<PatternPropertiesTable>();
-    compiled->pattern_properties = table;
-    auto parse = [&table](const json& document, valijson::Schema* into) {
+    PatternPropertiesTable* table = &compiled->pattern_properties;
+    auto parse = [table](const json& document, valijson::Schema* into) {
       valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);  // see SchemaWalk
       AddConstraintBuilders(&parser, table);
       const valijson::adapters::NlohmannJsonAdapter adapter(document);

@@ -182,8 +182,9 @@ class UniqueItemsBuilder : public valijson::ConstraintBuilder {
 // valijson's.
 class PatternProperties : public valijson::constraints::PolyConstraint {
  public:
-  PatternProperties(std::shared_ptr<const PatternPropertiesTable> table, size_t index)
-      : table_(std::move(table)), index_(index) {}
+  // `table` outlives the constraint (see AddConstraintBuilders).
+  PatternProperties(const PatternPropertiesTable* table, size_t index)
+      : table_(table), index_(index) {}
 
   bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
                 valijson::ValidationResults* results) const override {
@@ -249,14 +250,13 @@ class PatternProperties : public valijson::constraints::PolyConstraint {
   Constraint* cloneInto(void* at) const override { return new (at) PatternProperties(*this); }
   size_t sizeOf() const override { return sizeof(PatternProperties); }
 
-  std::shared_ptr<const PatternPropertiesTable> table_;
+  const PatternPropertiesTable* table_;  // not owned
   size_t index_;
 };
 
 class PatternPropertiesBuilder : public valijson::ConstraintBuilder {
  public:
-  explicit PatternPropertiesBuilder(std::shared_ptr<const PatternPropertiesTable> table)
-      : table_(std::move(table)) {}
+  explicit PatternPropertiesBuilder(const PatternPropertiesTable* table) : table_(table) {}
 
   valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override {
     return std::make_unique<PatternProperties>(table_, static_cast<size_t>(value.asInteger()))
@@ -264,7 +264,7 @@ class PatternPropertiesBuilder : public valijson::ConstraintBuilder {
   }
 
  private:
-  std::shared_ptr<const PatternPropertiesTable> table_;
+  const PatternPropertiesTable* table_;  // not owned
 };
 
 }  // namespace
@@ -293,15 +293,13 @@ std::shared_ptr<const re2::RE2> CompileLinearPattern(const std::string& pattern,
   return nullptr;
 }
 
-void AddConstraintBuilders(valijson::SchemaParser* parser,
-                           std::shared_ptr<const PatternPropertiesTable> table) {
+void AddConstraintBuilders(valijson::SchemaParser* parser, const PatternPropertiesTable* table) {
   parser->addConstraintBuilder(kLinearPatternKeyword,
                                std::make_unique<LinearPatternBuilder>().release());
   parser->addConstraintBuilder(kUniqueItemsKeyword,
                                std::make_unique<UniqueItemsBuilder>().release());
-  parser->addConstraintBuilder(
-      kPatternPropertiesKeyword,
-      std::make_unique<PatternPropertiesBuilder>(std::move(table)).release());
+  parser->addConstraintBuilder(kPatternPropertiesKeyword,
+                               std::make_unique<PatternPropertiesBuilder>(table).release());
 }
 
 }  // namespace folio::storage::detail

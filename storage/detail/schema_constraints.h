@@ -61,8 +61,9 @@ std::shared_ptr<const re2::RE2> CompileLinearPattern(const std::string& pattern,
                                                      bool* unsupported = nullptr);
 
 // Adds the builders of folio's constraints to `parser` (which owns and deletes them). Those of
-// kPatternPropertiesKeyword look up `table`, which the caller fills after parsing.
-void AddConstraintBuilders(valijson::SchemaParser* parser,
-                           std::shared_ptr<const PatternPropertiesTable> table);
+// kPatternPropertiesKeyword look up `table`, which the caller fills after parsing. It is not
+// owned: it must outlive every schema parsed with these builders, its own included (so it
+// cannot be held by them: DataSchema::Compiled holds it and the schemas).
+void AddConstraintBuilders(valijson::SchemaParser* parser, const PatternPropertiesTable* table);
 
 }  // namespace folio::storage::detail
