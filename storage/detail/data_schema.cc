@@ -92,6 +92,16 @@ std::string EscapePointerToken(std::string_view token) {
   return out;
 }
 
+// Undoes EscapePointerToken: "~1" is "/", then "~0" is "~" (RFC 6901's order).
+void UnescapePointerToken(std::string* token) {
+  for (size_t p = 0; (p = token->find("~1", p)) != std::string::npos; ++p) {
+    token->replace(p, 2, "/");
+  }
+  for (size_t p = 0; (p = token->find("~0", p)) != std::string::npos; ++p) {
+    token->replace(p, 2, "~");
+  }
+}
+
 // The unescaped tokens of an RFC 6901 pointer ("/a~1b/c" is "a/b", "c").
 std::vector<std::string> PointerTokens(std::string_view pointer) {
   std::vector<std::string> tokens;
@@ -100,10 +110,7 @@ std::vector<std::string> PointerTokens(std::string_view pointer) {
     size_t end = pointer.find('/', start);
     if (end == std::string_view::npos) end = pointer.size();
     std::string token(pointer.substr(start, end - start));
-    for (size_t p = 0; (p = token.find("~1", p)) != std::string::npos; ++p)
-      token.replace(p, 2, "/");
-    for (size_t p = 0; (p = token.find("~0", p)) != std::string::npos; ++p)
-      token.replace(p, 2, "~");
+    UnescapePointerToken(&token);
     tokens.push_back(std::move(token));
     start = end + 1;
   }
@@ -926,12 +933,7 @@ class SchemaWalk {
       std::string token = fragment.substr(start, end - start);
       start = end + 1;
       if (token.empty()) continue;
-      for (size_t p = 0; (p = token.find("~1", p)) != std::string::npos; ++p) {
-        token.replace(p, 2, "/");
-      }
-      for (size_t p = 0; (p = token.find("~0", p)) != std::string::npos; ++p) {
-        token.replace(p, 2, "~");
-      }
+      UnescapePointerToken(&token);
       for (size_t p = 0; (p = token.find('%', p)) != std::string::npos; ++p) {
         if (p + 2 >= token.size() || !std::isxdigit(static_cast<unsigned char>(token[p + 1])) ||
             !std::isxdigit(static_cast<unsigned char>(token[p + 2]))) {
