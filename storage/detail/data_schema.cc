@@ -285,6 +285,8 @@ class SchemaWalk {
     PatternPropertiesTable::Additional additional = PatternPropertiesTable::Additional::kAny;
   };
   const std::vector<PatternNode>& pattern_nodes() const { return pattern_nodes_; }
+  // How many schemas they hold: their patterns', and an "additionalProperties" that is one.
+  size_t pattern_schemas() const { return pattern_schemas_; }
 
   // The places of every "$ref", by their pointers before MovePatternProperties.
   const std::vector<std::string>& ref_places() const { return ref_places_; }
@@ -321,13 +323,12 @@ class SchemaWalk {
   Status MovePatternProperties() {
     if (pattern_places_.empty()) return Status::Ok();
     // First, so that the checks below stay bounded too.
-    size_t schemas = 0;
     for (const std::string& place : pattern_places_) {
       const json& node = root_.at(json::json_pointer(place));
       const auto additional = node.find("additionalProperties");
-      schemas += node.at("patternProperties").size() +
-                 (additional != node.end() && !additional->is_boolean() ? 1 : 0);
-      if (schemas > kMaxPatternSchemas) {
+      pattern_schemas_ += node.at("patternProperties").size() +
+                          (additional != node.end() && !additional->is_boolean() ? 1 : 0);
+      if (pattern_schemas_ > kMaxPatternSchemas) {
         return Status::InvalidArgument(
             Where(place) + "more than " + std::to_string(kMaxPatternSchemas) +
             " schemas in \"patternProperties\" (and their \"additionalProperties\") in all; "
@@ -970,6 +971,7 @@ class SchemaWalk {
   std::vector<std::string> ref_places_;      // nodes with a "$ref", as walked
   std::set<std::string> ref_targets_;        // what each "$ref" resolved to, hop by hop
   std::vector<PatternNode> pattern_nodes_;   // by MovePatternProperties, in table order
+  size_t pattern_schemas_ = 0;
   std::map<std::string, size_t> pattern_index_;
   // By pointer: the names CollectDraft3Required found.
   std::map<std::string, json> draft3_required_;
@@ -1243,11 +1245,7 @@ Result<std::shared_ptr<const DataSchema>> DataSchema::Compile(const nlohmann::js
     // on its own, as the target of a "$ref" from a document that holds the whole schema under
     // /definitions/r, its "$ref"s re-rooted there: so they refer to what they did.
     if (!walk.pattern_nodes().empty()) {
-      size_t subschemas = 0;
-      for (const auto& moved : walk.pattern_nodes()) {
-        subschemas += moved.patterns.size() +
-                      (moved.additional == PatternPropertiesTable::Additional::kSchema ? 1 : 0);
-      }
+      const size_t subschemas = walk.pattern_schemas();
       const size_t bytes = compiled->document.dump().size();
       if (subschemas * bytes > kMaxPatternParseBytes) {
         return Status::InvalidArgument(
