@@ -51,8 +51,7 @@ TEST_F(HttpHardeningTest, InvalidUtf8AnywhereInAListingIs400) {
     auto res = c.Get(target);
     EXPECT_EQ(res.result_int(), 400u) << target << " → " << res.body();
     EXPECT_EQ(ErrorCodeOf(res), "bad_request") << target;
-    EXPECT_NE(Body(res)["error"]["message"].get<std::string>().find("UTF-8"), std::string::npos)
-        << res.body();
+    EXPECT_NE(MessageOf(res).find("UTF-8"), std::string::npos) << res.body();
   }
   // The same bytes in the principal a token-carrying backend names.
   auto res = c.Get(base, Auth({{"X-Folio-Principal", "user:\xff"}}));
@@ -127,7 +126,7 @@ TEST_F(HttpHardeningTest, HostileTypeSchemaReferencesAre400) {
     auto res = c.Do(http::verb::post, "/v1/types", body.dump(), Auth());
     EXPECT_EQ(res.result_int(), 400u) << res.body().substr(0, 300);
     ASSERT_EQ(ErrorCodeOf(res), "bad_request");
-    const std::string message = Body(res)["error"]["message"].get<std::string>();
+    const std::string message = MessageOf(res);
     EXPECT_NE(message.find(expected), std::string::npos) << message.substr(0, 300);
   }
   EXPECT_EQ(c.Get("/v1/types/hostile", Auth()).result_int(), 404u);
@@ -151,7 +150,7 @@ TEST_F(HttpHardeningTest, AWriteOfManyEqualItemsToAUniqueItemsTypeIs400) {
   auto res = c.Do(http::verb::post, "/v1/default/types/set/documents",
                   json{{"data", {{"tags", tags}}}}.dump(), Auth());
   ASSERT_EQ(res.result_int(), 400u) << res.body().substr(0, 300);
-  const std::string message = Body(res)["error"]["message"].get<std::string>();
+  const std::string message = MessageOf(res);
   EXPECT_NE(message.find("/tags: Elements at indexes #0 and #1"), std::string::npos) << message;
   EXPECT_NE(message.find("(rule uniqueItems)"), std::string::npos) << message;
   EXPECT_EQ(message.find("more"), std::string::npos) << "one failure, not one per pair";
