@@ -13,6 +13,10 @@
 #   bash scripts/fuzz.sh --no-build ...       # reuse the existing build
 #   bash scripts/fuzz.sh --jobs 2 --runs 10000000 fuzz_foreign_type_db
 #                                             # 2 processes sharing one corpus, 5 M runs each
+#   bash scripts/fuzz.sh --corpus DIR ...     # work in DIR/<target> (made from the seeds if
+#                                             # missing) and keep it, so a long campaign can
+#                                             # stop and go on where it was; its artifacts and
+#                                             # log (appended) are kept too
 #   bash scripts/fuzz.sh --rss-limit 8192 ... # long runs: libFuzzer purges the allocator every
 #                                             # second once RSS passes half the limit (2048 MB
 #                                             # by default), which slowed a 7 M run sevenfold
@@ -25,6 +29,7 @@ limit=(-max_total_time=60)
 build=1
 jobs=1
 rss_limit=2048
+corpus_root=
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,7 +39,8 @@ while [ $# -gt 0 ]; do
     --no-build) build=0; shift ;;
     --jobs) jobs="$2"; shift 2 ;;
     --rss-limit) rss_limit="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --corpus) corpus_root="$2"; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     fuzz_*) targets+=("$1"); shift ;;
     *) echo "fuzz.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -67,8 +73,14 @@ for t in "${targets[@]}"; do
   [ -x "$binary" ] || { echo "fuzz.sh: no $binary (build it first)" >&2; exit 2; }
   binary=$(realpath "$binary")
   artifacts="$build_dir/fuzz-artifacts/$t"
-  rm -rf "$artifacts" && mkdir -p "$artifacts"
-  cp -r "tests/fuzz/corpus/$t" "$scratch/$t"
+  corpus="$scratch/$t"
+  [ -z "$corpus_root" ] || corpus="$corpus_root/$t"
+  if [ ! -d "$corpus" ]; then  # a new run or campaign: no log or inputs of an earlier one
+    rm -rf "$artifacts"
+    mkdir -p "$(dirname "$corpus")" && cp -r "tests/fuzz/corpus/$t" "$corpus"
+  fi
+  corpus=$(realpath "$corpus")
+  mkdir -p "$artifacts"
   dict=()
   [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="$PWD/tests/fuzz/$t.dict")
   echo "fuzz.sh: $t ${limit[*]}"
@@ -78,10 +90,10 @@ for t in "${targets[@]}"; do
   if [ "$jobs" -gt 1 ]; then
     # Job i logs to fuzz-<i>.log in the working directory; the parent copies each log to its
     # own output when the job ends.
-    (cd "$artifacts" && "$binary" -jobs="$jobs" -workers="$jobs" "${flags[@]}" "$scratch/$t" \
-       >run.log 2>&1) || rc=$?
+    (cd "$artifacts" && "$binary" -jobs="$jobs" -workers="$jobs" "${flags[@]}" "$corpus" \
+       >>run.log 2>&1) || rc=$?
   else
-    "$binary" "${flags[@]}" "$scratch/$t" >"$artifacts/run.log" 2>&1 || rc=$?
+    "$binary" "${flags[@]}" "$corpus" >>"$artifacts/run.log" 2>&1 || rc=$?
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$artifacts/run.log" |
           awk '{ total += $1 } END { print total + 0 }')

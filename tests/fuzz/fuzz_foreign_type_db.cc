@@ -20,6 +20,7 @@
 #include <string>
 
 #include "detail/sqlite.h"
+#include "sqlite_heap.h"
 #include "type_row_checks.h"
 
 namespace {
@@ -191,6 +192,11 @@ void OpenWithRow(const std::string& id, const std::string& queryable,
 }
 
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  folio::fuzz::InstallSqliteHeap();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
